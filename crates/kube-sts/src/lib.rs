@@ -1,0 +1,1 @@
+//! kube-sts: everything the three `kubectl sts-*` plugins share.

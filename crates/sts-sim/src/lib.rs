@@ -1,0 +1,1 @@
+//! sts-sim: a simulated Kubernetes cluster.
