@@ -1,1 +1,60 @@
-fn main() {}
+//! `sts-sim`: run the simulated cluster standalone.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "sts-sim",
+    version,
+    about = "A simulated Kubernetes cluster on 127.0.0.1 for kubectl sts"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API until interrupted; writes a kubeconfig once requests are accepted.
+    Serve {
+        /// Where to write the kubeconfig (context `sts-sim`, namespace `default`).
+        #[arg(long)]
+        kubeconfig: PathBuf,
+        /// Address to listen on (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: std::net::SocketAddr,
+        /// Turn on the MaxUnavailableStatefulSet feature gate.
+        #[arg(long)]
+        max_unavailable: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            kubeconfig,
+            listen,
+            max_unavailable,
+        } => {
+            let opts = sts_sim::ClusterOptions {
+                listen,
+                kubeconfig: Some(kubeconfig.clone()),
+                max_unavailable_gate: max_unavailable,
+                ..Default::default()
+            };
+            let cluster = sts_sim::Cluster::start(opts).await?;
+            eprintln!(
+                "sts-sim serving {} ; export KUBECONFIG={}",
+                cluster.url(),
+                kubeconfig.display()
+            );
+            tokio::signal::ctrl_c().await?;
+            cluster.shutdown().await;
+        }
+    }
+    Ok(())
+}

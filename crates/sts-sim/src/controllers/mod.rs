@@ -1,0 +1,21 @@
+//! The controllers running inside the simulated cluster. Each one reacts to store events
+//! and writes through [`crate::api`], like the real control plane does through the API.
+
+use crate::state::SharedState;
+
+pub mod endpoints;
+pub mod gc;
+pub mod kubelet;
+pub mod provisioner;
+pub mod statefulset;
+
+/// Starts every controller on the current tokio runtime.
+pub fn spawn_all(state: SharedState) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![
+        tokio::spawn(statefulset::run(state.clone())),
+        tokio::spawn(kubelet::run(state.clone())),
+        tokio::spawn(provisioner::run(state.clone())),
+        tokio::spawn(endpoints::run(state.clone())),
+        tokio::spawn(gc::run(state)),
+    ]
+}

@@ -1,0 +1,799 @@
+//! The HTTP front of the simulated API server: parses Kubernetes REST paths, applies
+//! injected faults, and dispatches to discovery, CRUD, watch, exec and proxy handlers.
+
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Request, State as AxState};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use serde_json::{json, Value};
+
+use crate::api::{self, DeleteOptions};
+use crate::api_error::{success_status, ApiError};
+use crate::discovery;
+use crate::faults::RequestInfo;
+use crate::patch::PatchType;
+use crate::resources::{self, ResourceType};
+use crate::selectors::{FieldSelector, LabelSelector};
+use crate::state::SharedState;
+use crate::tables::{self, IncludeObject};
+use crate::watch;
+
+/// Builds the router serving the whole API.
+pub fn router(state: SharedState) -> Router {
+    Router::new().fallback(handle).with_state(state)
+}
+
+/// A parsed request path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// `/version`.
+    Version,
+    /// `/healthz`, `/livez`, `/readyz`.
+    Health,
+    /// `/api`.
+    CoreVersions,
+    /// `/apis`.
+    Groups,
+    /// `/apis/<group>`.
+    Group(String),
+    /// `/api/v1`, `/apis/<group>/v1`.
+    ResourceList(String),
+    /// A resource path.
+    Resource(ResourcePath),
+    /// `/openapi/v3`.
+    OpenApiRoot,
+    /// `/openapi/v3/api/v1`, `/openapi/v3/apis/<group>/v1`.
+    OpenApiGroup(String),
+    /// Nothing is served here.
+    NotFound,
+}
+
+/// A path to a collection, an object, or one of its subresources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourcePath {
+    /// The resource type.
+    pub rt: &'static ResourceType,
+    /// Namespace in the path, if any.
+    pub namespace: Option<String>,
+    /// Object name, if any.
+    pub name: Option<String>,
+    /// Subresource, if any.
+    pub sub: Option<String>,
+    /// Whatever follows the subresource (proxy paths), without the leading slash.
+    pub rest: String,
+    /// Addressed through the legacy `/watch/` prefix.
+    pub legacy_watch: bool,
+}
+
+/// Parses a request path.
+pub fn parse_route(path: &str) -> Route {
+    let trimmed = path.trim_start_matches('/');
+    let segs: Vec<&str> = trimmed.split('/').collect();
+    match segs.as_slice() {
+        ["version"] | ["version", ""] => return Route::Version,
+        ["healthz"] | ["livez"] | ["readyz"] => return Route::Health,
+        ["api"] | ["api", ""] => return Route::CoreVersions,
+        ["apis"] | ["apis", ""] => return Route::Groups,
+        ["api", "v1"] | ["api", "v1", ""] => return Route::ResourceList(String::new()),
+        ["openapi", "v3"] => return Route::OpenApiRoot,
+        ["openapi", "v3", "api", "v1"] => return Route::OpenApiGroup(String::new()),
+        ["openapi", "v3", "apis", g, "v1"] if resources::GROUPS.contains(g) => {
+            return Route::OpenApiGroup(g.to_string())
+        }
+        ["apis", g] | ["apis", g, ""] => return Route::Group(g.to_string()),
+        ["apis", g, "v1"] | ["apis", g, "v1", ""] if resources::GROUPS.contains(g) => {
+            return Route::ResourceList(g.to_string())
+        }
+        _ => {}
+    }
+    let (group, rest_start) = match segs.as_slice() {
+        ["api", "v1", ..] => ("", 2),
+        ["apis", g, "v1", ..] if resources::GROUPS.contains(g) => (*g, 3),
+        _ => return Route::NotFound,
+    };
+    let mut r: Vec<&str> = segs[rest_start..].to_vec();
+    let legacy_watch = r.first() == Some(&"watch");
+    if legacy_watch {
+        r.remove(0);
+    }
+    let (namespace, r) = if r.len() >= 3
+        && r[0] == "namespaces"
+        && resources::lookup(group, r[2]).is_some_and(|rt| rt.namespaced)
+    {
+        (Some(r[1].to_string()), r[2..].to_vec())
+    } else {
+        (None, r)
+    };
+    let Some(rt) = r.first().and_then(|p| resources::lookup(group, p)) else {
+        return Route::NotFound;
+    };
+    let name = r.get(1).filter(|s| !s.is_empty()).map(|s| s.to_string());
+    let sub = r.get(2).filter(|s| !s.is_empty()).map(|s| s.to_string());
+    if let Some(s) = &sub {
+        if !rt.subresources.contains(&s.as_str()) {
+            return Route::NotFound;
+        }
+    }
+    let rest = if r.len() > 3 {
+        r[3..].join("/")
+    } else {
+        String::new()
+    };
+    Route::Resource(ResourcePath {
+        rt,
+        namespace,
+        name,
+        sub,
+        rest,
+        legacy_watch,
+    })
+}
+
+/// Parsed query string (repeated keys keep every value).
+#[derive(Debug, Default, Clone)]
+pub struct Query(Vec<(String, String)>);
+
+impl Query {
+    /// Parses `a=b&c=d`, URL-decoding keys and values.
+    pub fn parse(q: Option<&str>) -> Self {
+        let Some(q) = q else { return Query(Vec::new()) };
+        Query(
+            q.split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                    (url_decode(k), url_decode(v))
+                })
+                .collect(),
+        )
+    }
+
+    /// First value of a key.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether a boolean flag is set (`true`/`1`).
+    pub fn flag(&self, key: &str) -> bool {
+        matches!(self.get(key), Some("true" | "1"))
+    }
+
+    /// Whether `dryRun=All` was asked.
+    pub fn dry_run(&self) -> bool {
+        self.get("dryRun").is_some_and(|v| !v.is_empty())
+    }
+}
+
+/// Decodes `%XX` escapes and `+` as space.
+pub fn url_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 3 <= bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A JSON answer.
+pub fn json_response(status: StatusCode, body: &Value) -> Response {
+    let mut resp = (status, body.to_string()).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// An error answer (a `Status` body, with `Retry-After` when set).
+pub fn error_response(e: &ApiError) -> Response {
+    let mut resp = json_response(
+        StatusCode::from_u16(e.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        &e.to_status(),
+    );
+    if let Some(secs) = e.retry_after {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    resp
+}
+
+fn rbac_verb(method: &Method, path: &ResourcePath, query: &Query) -> &'static str {
+    match (method.as_str(), path.sub.as_deref()) {
+        (_, Some("exec" | "attach" | "portforward")) => "create",
+        ("GET", Some(_)) => "get",
+        ("GET", None) if path.name.is_none() => {
+            if query.flag("watch") || path.legacy_watch {
+                "watch"
+            } else {
+                "list"
+            }
+        }
+        ("GET", None) => {
+            if path.legacy_watch {
+                "watch"
+            } else {
+                "get"
+            }
+        }
+        ("POST", _) => "create",
+        ("PUT", _) => "update",
+        ("PATCH", _) => "patch",
+        ("DELETE", None) if path.name.is_none() => "deletecollection",
+        ("DELETE", _) => "delete",
+        _ => "get",
+    }
+}
+
+/// The single entry point of every request.
+async fn handle(
+    AxState(state): AxState<SharedState>,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+    req: Request,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let method = parts.method.clone();
+    let path = parts.uri.path().to_string();
+    let query = Query::parse(parts.uri.query());
+    let raw_query = parts.uri.query().map(str::to_string);
+    let headers = parts.headers.clone();
+    let body = match axum::body::to_bytes(body, 64 << 20).await {
+        Ok(b) => b,
+        Err(e) => return error_response(&ApiError::bad_request(format!("reading the body: {e}"))),
+    };
+    let route = parse_route(&path);
+    if let Route::Resource(p) = &route {
+        let info = RequestInfo {
+            verb: rbac_verb(&method, p, &query).to_string(),
+            resource: match &p.sub {
+                Some(s) => format!("{}/{}", p.rt.plural, s),
+                None => p.rt.plural.to_string(),
+            },
+            namespace: p.namespace.clone().unwrap_or_default(),
+            name: p.name.clone().unwrap_or_default(),
+        };
+        let verdict = state.faults.on_request(&info);
+        if !verdict.delay.is_zero() {
+            tokio::time::sleep(verdict.delay).await;
+        }
+        if verdict.forbidden {
+            return error_response(&ApiError::forbidden(
+                p.rt,
+                p.sub.as_deref(),
+                &info.verb,
+                p.name.as_deref().unwrap_or(""),
+                p.namespace.as_deref().filter(|_| p.rt.namespaced),
+                &state.opts.user,
+            ));
+        }
+        if let Some((code, retry_after)) = verdict.fail {
+            let mut e = ApiError::with_code(code);
+            if code == 429 {
+                e.retry_after = Some(retry_after);
+            }
+            return error_response(&e);
+        }
+    }
+    let ctx = Ctx {
+        state,
+        method,
+        headers,
+        query,
+        raw_query,
+        body,
+    };
+    match route {
+        Route::Version => json_response(
+            StatusCode::OK,
+            &discovery::version(&ctx.state.opts.git_version),
+        ),
+        Route::Health => (StatusCode::OK, "ok").into_response(),
+        Route::CoreVersions | Route::Groups => {
+            let core = route == Route::CoreVersions;
+            let accept = ctx.header(header::ACCEPT.as_str());
+            match discovery::wants_aggregated(&accept) {
+                Some(v) => {
+                    let mut resp = json_response(StatusCode::OK, &discovery::aggregated(core, v));
+                    let ct = format!(
+                        "application/json;g=apidiscovery.k8s.io;v={v};as=APIGroupDiscoveryList"
+                    );
+                    if let Ok(hv) = HeaderValue::from_str(&ct) {
+                        resp.headers_mut().insert(header::CONTENT_TYPE, hv);
+                    }
+                    resp
+                }
+                None if core => json_response(
+                    StatusCode::OK,
+                    &discovery::api_versions(&ctx.header("host")),
+                ),
+                None => json_response(StatusCode::OK, &discovery::api_group_list()),
+            }
+        }
+        Route::Group(g) => match discovery::api_group(&g) {
+            Some(v) => json_response(StatusCode::OK, &v),
+            None => error_response(&ApiError::no_route(&path)),
+        },
+        Route::ResourceList(g) => json_response(StatusCode::OK, &discovery::resource_list(&g)),
+        Route::OpenApiRoot => json_response(StatusCode::OK, &discovery::openapi_v3_root()),
+        Route::OpenApiGroup(g) => json_response(StatusCode::OK, &discovery::openapi_v3_group(&g)),
+        Route::NotFound => error_response(&ApiError::no_route(&path)),
+        Route::Resource(p) => match ctx.resource(p, ws.ok()).await {
+            Ok(resp) => resp,
+            Err(e) => error_response(&e),
+        },
+    }
+}
+
+/// One request's context.
+struct Ctx {
+    state: SharedState,
+    method: Method,
+    headers: HeaderMap,
+    query: Query,
+    raw_query: Option<String>,
+    body: Bytes,
+}
+
+fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "the body of the request could not be decoded as JSON: {e}"
+        ))
+    })
+}
+
+fn list_kind(rt: &ResourceType) -> String {
+    format!("{}List", rt.kind)
+}
+
+impl Ctx {
+    fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    }
+
+    fn wants_table(&self) -> bool {
+        let accept = self.header(header::ACCEPT.as_str());
+        accept
+            .split(',')
+            .next()
+            .is_some_and(|first| first.contains("as=Table"))
+    }
+
+    fn include_object(&self) -> IncludeObject {
+        match self.query.get("includeObject") {
+            Some("None") => IncludeObject::None,
+            Some("Object") => IncludeObject::Object,
+            _ => IncludeObject::Metadata,
+        }
+    }
+
+    fn one(&self, status: StatusCode, rt: &ResourceType, obj: &Value) -> Response {
+        if self.wants_table() && self.method == Method::GET {
+            let t = tables::to_table(
+                rt.plural,
+                std::slice::from_ref(obj),
+                jiff::Timestamp::now(),
+                self.include_object(),
+                &json!({"resourceVersion": obj["metadata"]["resourceVersion"]}),
+            );
+            return json_response(status, &t);
+        }
+        json_response(status, obj)
+    }
+
+    async fn resource(
+        &self,
+        p: ResourcePath,
+        ws: Option<WebSocketUpgrade>,
+    ) -> Result<Response, ApiError> {
+        let rt = p.rt;
+        let ns = if rt.namespaced {
+            p.namespace.clone().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        if rt.namespaced && p.name.is_some() && p.namespace.is_none() {
+            return Err(ApiError::no_route(
+                "namespaced object addressed without a namespace",
+            ));
+        }
+        let dry = self.query.dry_run();
+        let st = &self.state;
+        match (&p.name, p.sub.as_deref()) {
+            (Some(name), Some("exec")) => {
+                let Some(ws) = ws else {
+                    return Err(ApiError::bad_request("Upgrade request required"));
+                };
+                let params =
+                    crate::exec::ExecParams::from_query(self.raw_query.as_deref().unwrap_or(""));
+                crate::exec::exec(st.clone(), ns, name.clone(), params, ws).await
+            }
+            (Some(name), Some("proxy")) => {
+                let q = self.raw_query.as_deref();
+                match rt.plural {
+                    "pods" => {
+                        crate::proxy::proxy_pod(st, &ns, name, &p.rest, &self.method, q).await
+                    }
+                    "services" => {
+                        crate::proxy::proxy_service(st, &ns, name, &p.rest, &self.method, q).await
+                    }
+                    _ => crate::proxy::proxy_node(st, name, &p.rest, &self.method, q).await,
+                }
+            }
+            (Some(name), Some("log")) => {
+                let pod = st
+                    .store
+                    .get(rt, &ns, name)
+                    .ok_or_else(|| ApiError::not_found(rt, name))?;
+                let text = format!(
+                    "simulated container log of pod {}\n",
+                    pod["metadata"]["name"].as_str().unwrap_or("")
+                );
+                Ok((StatusCode::OK, text).into_response())
+            }
+            (Some(name), Some("scale")) => {
+                let out = match self.method {
+                    Method::GET => {
+                        let obj = st
+                            .store
+                            .get(rt, &ns, name)
+                            .ok_or_else(|| ApiError::not_found(rt, name))?;
+                        api::scale_of(&obj)
+                    }
+                    Method::PUT => api::update_scale(
+                        st,
+                        rt,
+                        &ns,
+                        name,
+                        None,
+                        Some(parse_json(&self.body)?),
+                        dry,
+                    )?,
+                    Method::PATCH => {
+                        let kind = self.patch_type()?;
+                        api::update_scale(st, rt, &ns, name, Some((kind, &self.body)), None, dry)?
+                    }
+                    _ => {
+                        return Err(ApiError::method_not_allowed(
+                            "scale accepts GET, PUT and PATCH",
+                        ))
+                    }
+                };
+                Ok(json_response(StatusCode::OK, &out))
+            }
+            (Some(name), sub) => self.object(rt, &ns, name, sub, dry).await,
+            (None, _) => {
+                self.collection(
+                    rt,
+                    p.namespace.as_deref().filter(|_| rt.namespaced),
+                    &p,
+                    dry,
+                )
+                .await
+            }
+        }
+    }
+
+    fn patch_type(&self) -> Result<PatchType, ApiError> {
+        let ct = self.header(header::CONTENT_TYPE.as_str());
+        PatchType::from_content_type(&ct).ok_or_else(|| {
+            let mut e =
+                ApiError::bad_request(format!("the server does not support the patch type {ct:?}"));
+            e.code = 415;
+            e.reason = "UnsupportedMediaType";
+            e
+        })
+    }
+
+    async fn object(
+        &self,
+        rt: &'static ResourceType,
+        ns: &str,
+        name: &str,
+        sub: Option<&str>,
+        dry: bool,
+    ) -> Result<Response, ApiError> {
+        let st = &self.state;
+        match self.method {
+            Method::GET => {
+                let obj = st
+                    .store
+                    .get(rt, ns, name)
+                    .ok_or_else(|| ApiError::not_found(rt, name))?;
+                Ok(self.one(StatusCode::OK, rt, &obj))
+            }
+            Method::PUT => {
+                let obj = api::update(st, rt, ns, name, sub, parse_json(&self.body)?, dry)?;
+                Ok(json_response(StatusCode::OK, &obj))
+            }
+            Method::PATCH => {
+                let kind = self.patch_type()?;
+                let obj = match api::patch(st, rt, ns, name, sub, kind, &self.body, dry) {
+                    Err(e) if e.code == 404 && kind == PatchType::Apply => {
+                        let body = parse_json(&self.body)?;
+                        let created = api::create(st, rt, ns, body, dry)?;
+                        return Ok(json_response(StatusCode::CREATED, &created));
+                    }
+                    other => other?,
+                };
+                Ok(json_response(StatusCode::OK, &obj))
+            }
+            Method::DELETE => {
+                let mut opts = DeleteOptions::from_body(&self.body)?;
+                if let Some(p) = self.query.get("propagationPolicy") {
+                    opts.propagation = Some(p.to_string());
+                }
+                if let Some(g) = self
+                    .query
+                    .get("gracePeriodSeconds")
+                    .and_then(|g| g.parse().ok())
+                {
+                    opts.grace_period_seconds = Some(g);
+                }
+                opts.dry_run |= dry;
+                let obj = api::delete(st, rt, ns, name, &opts)?;
+                let still_there = st.store.get(rt, ns, name).is_some();
+                Ok(json_response(
+                    if still_there {
+                        StatusCode::ACCEPTED
+                    } else {
+                        StatusCode::OK
+                    },
+                    &obj,
+                ))
+            }
+            _ => Err(ApiError::method_not_allowed(format!(
+                "{} is not allowed on an object",
+                self.method
+            ))),
+        }
+    }
+
+    fn selectors(&self, rt: &ResourceType) -> Result<(LabelSelector, FieldSelector), ApiError> {
+        let labels = match self.query.get("labelSelector") {
+            Some(s) => LabelSelector::parse(s).map_err(ApiError::bad_request)?,
+            None => LabelSelector::everything(),
+        };
+        let fields_str = self.query.get("fieldSelector").unwrap_or("");
+        let fields = FieldSelector::parse(fields_str).map_err(ApiError::bad_request)?;
+        for req in fields_str.split(',').filter(|r| !r.trim().is_empty()) {
+            let field = req.split(['=', '!']).next().unwrap_or("").trim();
+            if !crate::selectors::supported(rt.plural, field) {
+                return Err(ApiError::bad_request(format!(
+                    "field label not supported: {field}"
+                )));
+            }
+        }
+        Ok((labels, fields))
+    }
+
+    async fn collection(
+        &self,
+        rt: &'static ResourceType,
+        ns: Option<&str>,
+        p: &ResourcePath,
+        dry: bool,
+    ) -> Result<Response, ApiError> {
+        let st = &self.state;
+        match self.method {
+            Method::GET => {
+                let (labels, fields) = self.selectors(rt)?;
+                if self.query.flag("watch") || p.legacy_watch {
+                    let opts = watch::WatchOptions {
+                        rt,
+                        namespace: ns.map(str::to_string),
+                        labels,
+                        fields,
+                        resource_version: self
+                            .query
+                            .get("resourceVersion")
+                            .and_then(|v| v.parse().ok()),
+                        timeout: self
+                            .query
+                            .get("timeoutSeconds")
+                            .and_then(|t| t.parse().ok())
+                            .map(Duration::from_secs)
+                            .unwrap_or(Duration::from_secs(1800)),
+                        bookmarks: self.query.flag("allowWatchBookmarks"),
+                        send_initial_events: self.query.flag("sendInitialEvents"),
+                        table: self.wants_table().then(|| self.include_object()),
+                    };
+                    return watch::serve(st.clone(), opts);
+                }
+                self.list(rt, ns, &labels, &fields)
+            }
+            Method::POST => {
+                let body = parse_json(&self.body)?;
+                let obj = api::create(st, rt, ns.unwrap_or(""), body, dry)?;
+                Ok(json_response(StatusCode::CREATED, &obj))
+            }
+            Method::DELETE => {
+                let (labels, fields) = self.selectors(rt)?;
+                let opts = DeleteOptions::from_body(&self.body)?;
+                let (items, rv) = st.store.list(rt, ns);
+                let mut deleted = Vec::new();
+                for obj in items.iter().filter(|o| selected(o, &labels, &fields)) {
+                    let name = obj["metadata"]["name"].as_str().unwrap_or("");
+                    let o_ns = obj["metadata"]["namespace"].as_str().unwrap_or("");
+                    if let Ok(d) = api::delete(st, rt, o_ns, name, &opts) {
+                        deleted.push((*d).clone());
+                    }
+                }
+                let _ = dry;
+                Ok(json_response(
+                    StatusCode::OK,
+                    &json!({"kind": list_kind(rt), "apiVersion": rt.api_version(), "metadata": {"resourceVersion": rv.to_string()}, "items": deleted}),
+                ))
+            }
+            _ => Err(ApiError::method_not_allowed(format!(
+                "{} is not allowed on a collection",
+                self.method
+            ))),
+        }
+    }
+
+    fn list(
+        &self,
+        rt: &'static ResourceType,
+        ns: Option<&str>,
+        labels: &LabelSelector,
+        fields: &FieldSelector,
+    ) -> Result<Response, ApiError> {
+        let (items, rv) = self.state.store.list(rt, ns);
+        let selected_items: Vec<Value> = items
+            .iter()
+            .filter(|o| selected(o, labels, fields))
+            .map(|o| (**o).clone())
+            .collect();
+        let offset: usize = match self.query.get("continue").filter(|c| !c.is_empty()) {
+            Some(token) => token
+                .strip_prefix("offset-")
+                .and_then(|t| t.parse().ok())
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!("invalid continue token {token:?}"))
+                })?,
+            None => 0,
+        };
+        let limit: usize = self
+            .query
+            .get("limit")
+            .and_then(|l| l.parse().ok())
+            .filter(|l| *l > 0)
+            .unwrap_or(usize::MAX);
+        let total = selected_items.len();
+        let page: Vec<Value> = selected_items
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .collect();
+        let next = offset.saturating_add(page.len());
+        let mut meta = json!({"resourceVersion": rv.to_string()});
+        if next < total {
+            meta["continue"] = json!(format!("offset-{next}"));
+            meta["remainingItemCount"] = json!(total - next);
+        }
+        if self.wants_table() {
+            let t = tables::to_table(
+                rt.plural,
+                &page,
+                jiff::Timestamp::now(),
+                self.include_object(),
+                &meta,
+            );
+            return Ok(json_response(StatusCode::OK, &t));
+        }
+        Ok(json_response(
+            StatusCode::OK,
+            &json!({"kind": list_kind(rt), "apiVersion": rt.api_version(), "metadata": meta, "items": page}),
+        ))
+    }
+}
+
+/// Whether an object passes label and field selectors.
+pub fn selected(obj: &Value, labels: &LabelSelector, fields: &FieldSelector) -> bool {
+    let empty = serde_json::Map::new();
+    let l = obj["metadata"]["labels"].as_object().unwrap_or(&empty);
+    labels.matches(l) && fields.matches(obj)
+}
+
+/// A plain `Success` status answer.
+pub fn success() -> Response {
+    json_response(StatusCode::OK, &success_status())
+}
+
+/// A streaming body from a receiver of chunks.
+pub fn stream_body(rx: tokio::sync::mpsc::Receiver<Bytes>) -> Body {
+    let stream = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|chunk| (Ok::<Bytes, std::io::Error>(chunk), rx))
+    });
+    Body::from_stream(stream)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn res(path: &str) -> ResourcePath {
+        match parse_route(path) {
+            Route::Resource(p) => p,
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_namespaced_and_cluster_paths() {
+        let p = res("/apis/apps/v1/namespaces/prod/statefulsets/web/scale");
+        assert_eq!(p.rt.plural, "statefulsets");
+        assert_eq!(p.namespace.as_deref(), Some("prod"));
+        assert_eq!(p.name.as_deref(), Some("web"));
+        assert_eq!(p.sub.as_deref(), Some("scale"));
+        let p = res("/api/v1/namespaces/prod");
+        assert_eq!(p.rt.plural, "namespaces");
+        assert_eq!(p.name.as_deref(), Some("prod"));
+        let p = res("/api/v1/namespaces/default/pods/web-0:8080/proxy/visits/x");
+        assert_eq!(p.name.as_deref(), Some("web-0:8080"));
+        assert_eq!(p.rest, "visits/x");
+        let p = res("/api/v1/pods");
+        assert_eq!(p.namespace, None);
+        let p = res("/api/v1/nodes/node-1/proxy/stats/summary");
+        assert_eq!(p.rest, "stats/summary");
+        let p = res("/api/v1/watch/namespaces/default/pods");
+        assert!(p.legacy_watch);
+        assert_eq!(parse_route("/apis/batch/v1/jobs"), Route::NotFound);
+        assert_eq!(
+            parse_route("/api/v1/namespaces/default/pods/x/bogus"),
+            Route::NotFound
+        );
+        assert_eq!(
+            parse_route("/apis/apps/v1"),
+            Route::ResourceList("apps".into())
+        );
+    }
+
+    #[test]
+    fn query_decoding_keeps_repeats() {
+        let q = Query::parse(Some("command=cat&command=%2Fdata%2Fa%20b%3B&container=app"));
+        let cmds: Vec<&str> =
+            q.0.iter()
+                .filter(|(k, _)| k == "command")
+                .map(|(_, v)| v.as_str())
+                .collect();
+        assert_eq!(cmds, vec!["cat", "/data/a b;"]);
+        assert_eq!(url_decode("a+b%zz"), "a b%zz");
+    }
+}
