@@ -70,6 +70,12 @@ fn invalid(rt: &ResourceType, e: validation::Invalid) -> ApiError {
         .iter()
         .map(|c| json!({"reason": c.reason, "message": c.message, "field": c.field}))
         .collect();
+    if e.code == 403 {
+        let mut err = ApiError::invalid(rt, &e.name, e.message(), Value::Array(causes));
+        err.code = 403;
+        err.reason = "Forbidden";
+        return err;
+    }
     ApiError::invalid(rt, &e.name, e.message(), Value::Array(causes))
 }
 

@@ -29,11 +29,13 @@ pub mod options;
 pub mod patch;
 pub mod proxy;
 pub mod resources;
+pub mod revision;
 pub mod selectors;
 pub mod server;
 pub mod state;
 pub mod store;
 pub mod tables;
+pub mod testing;
 pub mod validation;
 pub mod watch;
 

@@ -589,14 +589,9 @@ impl Ctx {
         };
         let fields_str = self.query.get("fieldSelector").unwrap_or("");
         let fields = FieldSelector::parse(fields_str).map_err(ApiError::bad_request)?;
-        for req in fields_str.split(',').filter(|r| !r.trim().is_empty()) {
-            let field = req.split(['=', '!']).next().unwrap_or("").trim();
-            if !crate::selectors::supported(rt.plural, field) {
-                return Err(ApiError::bad_request(format!(
-                    "field label not supported: {field}"
-                )));
-            }
-        }
+        fields
+            .validate_for(rt.plural)
+            .map_err(ApiError::bad_request)?;
         Ok((labels, fields))
     }
 

@@ -1,0 +1,259 @@
+//! End-to-end test harness shared by every crate's tests: a target cluster reached only
+//! through a kubeconfig (the simulator by default, a real cluster when
+//! `STS_E2E_KUBECONFIG` is set), a fresh namespace per test, the real `kubectl`, and
+//! watch-driven waiting.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{Api, DeleteParams, PostParams};
+use kube::runtime::wait::await_condition;
+use kube::Resource;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::{Cluster, ClusterOptions, Faults};
+
+/// Environment variable naming a real cluster's kubeconfig to run the end-to-end tests on.
+pub const REAL_CLUSTER_ENV: &str = "STS_E2E_KUBECONFIG";
+
+/// One test's view of its cluster.
+pub struct E2e {
+    /// The simulator, when the test runs on one.
+    pub sim: Option<Cluster>,
+    /// Kubeconfig to hand to kubectl and the plugins.
+    pub kubeconfig: PathBuf,
+    /// A client for the same cluster.
+    pub client: kube::Client,
+    /// The test's own namespace.
+    pub namespace: String,
+    cache_dir: tempfile::TempDir,
+}
+
+impl E2e {
+    /// Starts a simulator with default options (or connects to the real cluster).
+    pub async fn start() -> E2e {
+        Self::start_with(ClusterOptions::default()).await
+    }
+
+    /// Starts a simulator with the given options (ignored on a real cluster).
+    pub async fn start_with(opts: ClusterOptions) -> E2e {
+        let (sim, kubeconfig, client) = match std::env::var_os(REAL_CLUSTER_ENV) {
+            Some(path) => {
+                let path = PathBuf::from(path);
+                let client = crate::cluster::client_for(&path)
+                    .await
+                    .expect("client for STS_E2E_KUBECONFIG");
+                (None, path, client)
+            }
+            None => {
+                let cluster = Cluster::start(opts).await.expect("start sts-sim");
+                let path = cluster.kubeconfig_path().to_path_buf();
+                let client = cluster.client();
+                (Some(cluster), path, client)
+            }
+        };
+        let namespace = format!("e2e-{}", crate::store::random_suffix(6));
+        let ns: Api<Namespace> = Api::all(client.clone());
+        let obj: Namespace =
+            serde_json::from_value(json!({"metadata": {"name": namespace}})).expect("namespace");
+        ns.create(&PostParams::default(), &obj)
+            .await
+            .expect("create test namespace");
+        E2e {
+            sim,
+            kubeconfig,
+            client,
+            namespace,
+            cache_dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    /// The simulator's faults; `None` on a real cluster (fault tests skip, saying why).
+    pub fn faults(&self) -> Option<&Faults> {
+        self.sim.as_ref().map(|c| c.faults())
+    }
+
+    /// Runs the real `kubectl` against this cluster (in the test namespace unless `-n`/`-A`
+    /// is given). Panics if kubectl is not on PATH: these tests must fail, not skip.
+    pub fn kubectl(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new("kubectl");
+        cmd.env("KUBECONFIG", &self.kubeconfig)
+            .env("KUBECACHEDIR", self.cache_dir.path())
+            .env_remove("KUBECTL_EXTERNAL_DIFF");
+        let explicit_ns = args
+            .iter()
+            .any(|a| *a == "-n" || a.starts_with("--namespace") || *a == "-A");
+        if !explicit_ns {
+            cmd.args(["-n", &self.namespace]);
+        }
+        cmd.args(args);
+        cmd.output()
+            .expect("kubectl must be on PATH for the end-to-end tests")
+    }
+
+    /// Runs kubectl and returns stdout, panicking with stderr when it fails.
+    pub fn kubectl_ok(&self, args: &[&str]) -> String {
+        let out = self.kubectl(args);
+        assert!(
+            out.status.success(),
+            "kubectl {args:?} failed ({}):\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs kubectl with a manifest on stdin (`kubectl create -f -` and friends).
+    pub fn kubectl_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        use std::io::Write;
+        let mut cmd = Command::new("kubectl");
+        cmd.env("KUBECONFIG", &self.kubeconfig)
+            .env("KUBECACHEDIR", self.cache_dir.path())
+            .args(["-n", &self.namespace])
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .expect("kubectl must be on PATH for the end-to-end tests");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write manifest");
+        child.wait_with_output().expect("kubectl output")
+    }
+
+    /// A namespaced API in the test namespace.
+    pub fn api<K>(&self) -> Api<K>
+    where
+        K: Resource<Scope = k8s_openapi::NamespaceResourceScope>
+            + Clone
+            + DeserializeOwned
+            + std::fmt::Debug,
+        <K as Resource>::DynamicType: Default,
+    {
+        Api::namespaced(self.client.clone(), &self.namespace)
+    }
+
+    /// Waits (watch-driven) until `cond` holds for the named object, or panics after
+    /// `timeout` with what it last saw.
+    pub async fn wait_for<K, F>(&self, name: &str, timeout: Duration, what: &str, cond: F) -> K
+    where
+        K: Resource<Scope = k8s_openapi::NamespaceResourceScope>
+            + Clone
+            + DeserializeOwned
+            + std::fmt::Debug
+            + Send
+            + 'static,
+        <K as Resource>::DynamicType: Default,
+        F: Fn(&K) -> bool,
+    {
+        let api: Api<K> = self.api();
+        let cond_ref = &cond;
+        let fut = await_condition(api.clone(), name, move |o: Option<&K>| {
+            o.is_some_and(cond_ref)
+        });
+        match tokio::time::timeout(timeout, fut).await {
+            Ok(Ok(Some(obj))) => obj,
+            Ok(Ok(None)) => panic!("{name} vanished while waiting for {what}"),
+            Ok(Err(e)) => panic!("watch failed while waiting for {what}: {e}"),
+            Err(_) => {
+                let last = api.get_opt(name).await.ok().flatten();
+                panic!("timed out after {timeout:?} waiting for {what}; last seen: {last:#?}")
+            }
+        }
+    }
+
+    /// Deletes the test namespace (on a real cluster; the simulator just stops).
+    pub async fn cleanup(self) {
+        if self.sim.is_none() {
+            let ns: Api<Namespace> = Api::all(self.client.clone());
+            let _ = ns
+                .delete(&self.namespace, &DeleteParams::background())
+                .await;
+        }
+    }
+
+    /// The kubeconfig path.
+    pub fn kubeconfig_path(&self) -> &Path {
+        &self.kubeconfig
+    }
+}
+
+/// The output's stdout as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The output's stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The seeds' app as a manifest: a headless Service, a normal Service and a StatefulSet of
+/// `replicas` visits-counting pods with one claim template `data` mounted at `/data`.
+pub fn visits_app_manifest(name: &str, replicas: i32, policy: &str) -> String {
+    format!(
+        r#"apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+  labels: {{app: {name}}}
+spec:
+  clusterIP: None
+  selector: {{app: {name}}}
+  ports:
+  - {{name: http, port: 8080}}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {name}-web
+  labels: {{app: {name}}}
+spec:
+  type: ClusterIP
+  selector: {{app: {name}}}
+  ports:
+  - {{name: http, port: 80, targetPort: http}}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: {name}
+spec:
+  serviceName: {name}
+  replicas: {replicas}
+  podManagementPolicy: {policy}
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      containers:
+      - name: app
+        image: example/visits-app:1.0
+        ports:
+        - {{name: http, containerPort: 8080}}
+        readinessProbe:
+          httpGet: {{path: /healthz, port: http}}
+        volumeMounts:
+        - {{name: data, mountPath: /data}}
+  volumeClaimTemplates:
+  - metadata:
+      name: data
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests:
+          storage: 64Mi
+"#
+    )
+}
