@@ -143,6 +143,17 @@ pub enum Error {
         what: String,
     },
 
+    /// A multi-step operation stopped part-way; the hint says how to finish it.
+    #[error("{step}: {source}")]
+    Incomplete {
+        /// What had been done when it stopped.
+        step: String,
+        /// The failure that stopped it.
+        source: Box<Error>,
+        /// How to finish.
+        hint: String,
+    },
+
     /// A local file (backup) could not be read or written.
     #[error("{path}: {message}")]
     File {
@@ -227,7 +238,11 @@ impl Error {
 
     /// True when RBAC refused the request.
     pub fn is_forbidden(&self) -> bool {
-        matches!(self, Error::Forbidden { .. })
+        match self {
+            Error::Forbidden { .. } => true,
+            Error::Incomplete { source, .. } => source.is_forbidden(),
+            _ => false,
+        }
     }
 
     /// How to fix it, printed on its own `hint:` line.
@@ -271,6 +286,7 @@ impl Error {
                 Some("the object changed while we worked on it; run the command again".into())
             }
             Error::Invalid { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
+            Error::Incomplete { hint, .. } => Some(hint.clone()),
             Error::Timeout { .. } => Some("raise --timeout or check the cluster's events".into()),
             _ => None,
         }

@@ -16,11 +16,16 @@ pub mod error;
 pub mod identity;
 pub mod pods;
 pub mod prune;
+pub mod pvc;
 pub mod quantity;
 pub mod read;
+pub mod render;
+pub mod resize;
 pub mod retention;
 pub mod snapshot;
 pub mod target;
+pub mod usage;
+pub mod wait;
 
 pub use args::{ClusterArgs, OutputFormat};
 pub use error::{Error, Result};

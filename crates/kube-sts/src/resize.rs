@@ -19,7 +19,9 @@ use std::time::Duration;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams, Preconditions, PropagationPolicy};
+use kube::api::{
+    Api, DeleteParams, Patch, PatchParams, PostParams, Preconditions, PropagationPolicy,
+};
 use kube::runtime::watcher;
 use serde::{Deserialize, Serialize};
 
@@ -244,8 +246,15 @@ pub fn plan_resize(snap: &Snapshot, template: &str, size: &str) -> Result<Resize
         .collect();
     if !not_bound.is_empty() {
         return Err(Error::refused(
-            format!("every claim must be Bound before a resize: {}", not_bound.join(", ")),
-            format!("see why with: kubectl sts-pvc {} -n {}", snap.name(), snap.namespace()),
+            format!(
+                "every claim must be Bound before a resize: {}",
+                not_bound.join(", ")
+            ),
+            format!(
+                "see why with: kubectl sts-pvc {} -n {}",
+                snap.name(),
+                snap.namespace()
+            ),
         ));
     }
     let orphans = report
@@ -320,12 +329,20 @@ pub struct Backup {
 impl Backup {
     /// Namespace of the backed-up StatefulSet.
     pub fn namespace(&self) -> &str {
-        self.stateful_set.metadata.namespace.as_deref().unwrap_or("default")
+        self.stateful_set
+            .metadata
+            .namespace
+            .as_deref()
+            .unwrap_or("default")
     }
 
     /// Name of the backed-up StatefulSet.
     pub fn name(&self) -> &str {
-        self.stateful_set.metadata.name.as_deref().unwrap_or_default()
+        self.stateful_set
+            .metadata
+            .name
+            .as_deref()
+            .unwrap_or_default()
     }
 }
 
@@ -347,7 +364,10 @@ pub fn recreated_statefulset(original: &StatefulSet, template: &str, size: &str)
         .spec
         .as_mut()
         .and_then(|s| s.volume_claim_templates.as_mut())
-        .and_then(|ts| ts.iter_mut().find(|t| t.metadata.name.as_deref() == Some(template)))
+        .and_then(|ts| {
+            ts.iter_mut()
+                .find(|t| t.metadata.name.as_deref() == Some(template))
+        })
     {
         let requests = t
             .spec
@@ -405,7 +425,10 @@ pub fn read_backup(path: &Path) -> Result<Backup> {
     let text = std::fs::read_to_string(path).map_err(|e| file_err(path, e))?;
     let backup: Backup = serde_json::from_str(&text).map_err(|e| file_err(path, e))?;
     if backup.kind != BACKUP_KIND {
-        return Err(file_err(path, format!("not a {BACKUP_KIND} (kind {:?})", backup.kind)));
+        return Err(file_err(
+            path,
+            format!("not a {BACKUP_KIND} (kind {:?})", backup.kind),
+        ));
     }
     Ok(backup)
 }
@@ -498,7 +521,12 @@ pub async fn restore(
     let current = sts_api.get_opt(backup.name()).await.map_err(|e| {
         Error::from_kube(
             e,
-            Subject::object("get", "statefulset", backup.name(), Some(backup.namespace())),
+            Subject::object(
+                "get",
+                "statefulset",
+                backup.name(),
+                Some(backup.namespace()),
+            ),
         )
     })?;
     let original_uid = backup.stateful_set.metadata.uid.clone();
@@ -509,8 +537,16 @@ pub async fn restore(
                 .await?
                 .pop()
                 .ok_or_else(|| Error::Other("statefulset vanished while reading it".into()))?;
-            run(target, snap, &backup.template, &backup.size, Some(path.to_path_buf()), opts, say)
-                .await
+            run(
+                target,
+                snap,
+                &backup.template,
+                &backup.size,
+                Some(path.to_path_buf()),
+                opts,
+                say,
+            )
+            .await
         }
         // Interrupted after the delete: plan against the backed-up object.
         None => {
@@ -574,7 +610,11 @@ async fn run(
         }
         None if plan.recreate => {
             let path = write_backup(&opts.backup_dir, &snap, &plan)?;
-            say(&format!("backup of statefulset.apps/{} written to {}", plan.name, path.display()));
+            say(&format!(
+                "backup of statefulset.apps/{} written to {}",
+                plan.name,
+                path.display()
+            ));
             Some(path)
         }
         None => None,
@@ -619,10 +659,18 @@ async fn expand_claims(
             .map_err(|e| {
                 Error::from_kube(
                     e,
-                    Subject::object("patch", "persistentvolumeclaim", &claim.pvc, Some(&plan.namespace)),
+                    Subject::object(
+                        "patch",
+                        "persistentvolumeclaim",
+                        &claim.pvc,
+                        Some(&plan.namespace),
+                    ),
                 )
             })?;
-        say(&format!("persistentvolumeclaim/{} patched (storage {})", claim.pvc, plan.to));
+        say(&format!(
+            "persistentvolumeclaim/{} patched (storage {})",
+            claim.pvc, plan.to
+        ));
     }
     let bar = crate::render::progress_bar(
         plan.claims.len() as u64,
@@ -710,7 +758,12 @@ async fn create(target: &Target, backup: &Backup, path: &Path, say: &dyn Fn(&str
         Err(e) => {
             let err = Error::from_kube(
                 e,
-                Subject::object("create", "statefulset", backup.name(), Some(backup.namespace())),
+                Subject::object(
+                    "create",
+                    "statefulset",
+                    backup.name(),
+                    Some(backup.namespace()),
+                ),
             );
             return Err(Error::Incomplete {
                 step: format!(
@@ -732,7 +785,11 @@ async fn create(target: &Target, backup: &Backup, path: &Path, say: &dyn Fn(&str
 }
 
 /// Waits until the re-created StatefulSet controls every pod of the plan, with unchanged UIDs.
-async fn verify(target: &Target, plan: &ResizePlan, opts: &ResizeOptions) -> Result<Vec<PodIdentity>> {
+async fn verify(
+    target: &Target,
+    plan: &ResizePlan,
+    opts: &ResizeOptions,
+) -> Result<Vec<PodIdentity>> {
     let sts_api: Api<StatefulSet> = Api::namespaced(target.client.clone(), &plan.namespace);
     let sts = sts_api.get(&plan.name).await.map_err(|e| {
         Error::from_kube(
@@ -770,9 +827,11 @@ async fn verify(target: &Target, plan: &ResizePlan, opts: &ResizeOptions) -> Res
             !restarted.is_empty()
                 || plan.pods.iter().all(|p| {
                     pods.get(&p.name).is_some_and(|pod| {
-                        pod.metadata.owner_references.iter().flatten().any(|r| {
-                            r.controller == Some(true) && r.uid == uid
-                        })
+                        pod.metadata
+                            .owner_references
+                            .iter()
+                            .flatten()
+                            .any(|r| r.controller == Some(true) && r.uid == uid)
                     })
                 })
         },
@@ -800,7 +859,11 @@ mod tests {
         assert!(plan.recreate);
         assert_eq!(plan.from, "1Gi");
         let names: Vec<_> = plan.claims.iter().map(|c| c.pvc.as_str()).collect();
-        assert_eq!(names, ["data-web-0", "data-web-1"], "orphans are not resized");
+        assert_eq!(
+            names,
+            ["data-web-0", "data-web-1"],
+            "orphans are not resized"
+        );
         assert!(plan.claims.iter().all(|c| c.needs_patch));
         assert_eq!(plan.pods.len(), 2);
         assert_eq!(plan.notes.len(), 1, "{:?}", plan.notes);
@@ -873,9 +936,16 @@ mod tests {
         for t in [t1, t2] {
             std::fs::write(dir.path().join(backup_file_name("default", "web", t)), "{}").unwrap();
         }
-        std::fs::write(dir.path().join(backup_file_name("default", "webx", t2)), "{}").unwrap();
+        std::fs::write(
+            dir.path().join(backup_file_name("default", "webx", t2)),
+            "{}",
+        )
+        .unwrap();
         let latest = latest_backup(dir.path(), "default", "web").unwrap();
-        assert!(latest.ends_with("default_web_20240102T000000Z.json"), "{latest:?}");
+        assert!(
+            latest.ends_with("default_web_20240102T000000Z.json"),
+            "{latest:?}"
+        );
         assert!(latest_backup(dir.path(), "default", "db").is_none());
         assert!(read_backup(&latest).is_err());
     }

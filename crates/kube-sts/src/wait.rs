@@ -53,7 +53,9 @@ where
                 return Ok(objects);
             }
         }
-        Err(Error::Other(format!("watch ended while waiting for {what}")))
+        Err(Error::Other(format!(
+            "watch ended while waiting for {what}"
+        )))
     };
     tokio::time::timeout(timeout, run)
         .await

@@ -15,6 +15,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod admin;
 pub mod api;
 pub mod api_error;
 pub mod cluster;

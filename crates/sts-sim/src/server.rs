@@ -48,6 +48,8 @@ pub enum Route {
     OpenApiRoot,
     /// `/openapi/v3/api/v1`, `/openapi/v3/apis/<group>/v1`.
     OpenApiGroup(String),
+    /// `/sts-sim/...`: the simulator's admin endpoint.
+    Admin(String),
     /// Nothing is served here.
     NotFound,
 }
@@ -80,6 +82,7 @@ pub fn parse_route(path: &str) -> Route {
         ["apis"] | ["apis", ""] => return Route::Groups,
         ["api", "v1"] | ["api", "v1", ""] => return Route::ResourceList(String::new()),
         ["openapi", "v3"] => return Route::OpenApiRoot,
+        ["sts-sim", what] => return Route::Admin(what.to_string()),
         ["openapi", "v3", "api", "v1"] => return Route::OpenApiGroup(String::new()),
         ["openapi", "v3", "apis", g, "v1"] if resources::GROUPS.contains(g) => {
             return Route::OpenApiGroup(g.to_string())
@@ -345,6 +348,20 @@ async fn handle(
         Route::ResourceList(g) => json_response(StatusCode::OK, &discovery::resource_list(&g)),
         Route::OpenApiRoot => json_response(StatusCode::OK, &discovery::openapi_v3_root()),
         Route::OpenApiGroup(g) => json_response(StatusCode::OK, &discovery::openapi_v3_group(&g)),
+        Route::Admin(what) => match (what.as_str(), &ctx.method) {
+            ("requests", &Method::GET) => json_response(
+                StatusCode::OK,
+                &crate::admin::request_counts(&ctx.state.faults),
+            ),
+            ("faults", &Method::POST) => {
+                match parse_json(&ctx.body).and_then(|v| crate::admin::apply(&ctx.state.faults, &v))
+                {
+                    Ok(()) => success(),
+                    Err(e) => error_response(&e),
+                }
+            }
+            _ => error_response(&ApiError::no_route(&path)),
+        },
         Route::NotFound => error_response(&ApiError::no_route(&path)),
         Route::Resource(p) => match ctx.resource(p, ws.ok()).await {
             Ok(resp) => resp,

@@ -82,8 +82,28 @@ impl WatchOptions {
     }
 }
 
+/// A watch that only reports an error, as upstream's watch cache does for a
+/// resourceVersion it no longer holds (HTTP 200, then one ERROR event).
+fn error_watch(e: &ApiError) -> Response {
+    let mut line = json!({"type": "ERROR", "object": e.to_status()}).to_string();
+    line.push('\n');
+    let mut resp = Response::new(axum::body::Body::from(line));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
 /// Starts a watch and answers with its streaming body.
 pub fn serve(state: SharedState, opts: WatchOptions) -> Result<Response, ApiError> {
+    match start(state, opts) {
+        Err(e) if e.code == 410 => Ok(error_watch(&e)),
+        other => other,
+    }
+}
+
+fn start(state: SharedState, opts: WatchOptions) -> Result<Response, ApiError> {
     let since = opts.resource_version.filter(|rv| *rv > 0);
     let mut initial: Vec<Bytes> = Vec::new();
     let (backlog, mut rx, start_rv) = match since {

@@ -1,0 +1,79 @@
+//! The commands of `kubectl sts-pvc`, one function each: read snapshots, run the pure
+//! map/plan, drive the API where the command mutates. The binary parses flags, calls one of
+//! these and renders the result.
+
+use crate::claims::{claim_map, ClaimsReport};
+use crate::error::{Error, Result};
+use crate::prune::{execute_prune, plan_prune, PrunePlan, PruneStep};
+use crate::read;
+use crate::retention::{retention_report, set_policy, RetentionReport};
+use crate::target::Target;
+use crate::usage::{measure, UsageReport, UsageSource};
+
+/// The claim map of the named StatefulSets (or all selected in scope).
+pub async fn map(target: &Target, names: &[String]) -> Result<Vec<ClaimsReport>> {
+    let snaps = read::snapshots(target, names).await?;
+    Ok(snaps.iter().map(claim_map).collect())
+}
+
+/// Usage of every claim of the named StatefulSets.
+pub async fn usage(
+    target: &Target,
+    names: &[String],
+    source: UsageSource,
+) -> Result<Vec<UsageReport>> {
+    let snaps = read::snapshots(target, names).await?;
+    measure(target, &snaps, source).await
+}
+
+/// Plans the pruning of every selected StatefulSet (all plans must pass their checks before
+/// anything is deleted), then deletes when `execute`, reporting each deletion.
+pub async fn prune(
+    target: &Target,
+    names: &[String],
+    ordinals: &[i32],
+    execute: bool,
+    mut on_deleted: impl FnMut(&PruneStep),
+) -> Result<Vec<PrunePlan>> {
+    if !ordinals.is_empty() && names.len() != 1 {
+        return Err(Error::invalid(
+            "--ordinal needs exactly one StatefulSet name",
+            "run: kubectl sts-pvc prune NAME --ordinal N",
+        ));
+    }
+    let snaps = read::snapshots(target, names).await?;
+    let plans = snaps
+        .iter()
+        .map(|s| plan_prune(s, ordinals))
+        .collect::<Result<Vec<_>>>()?;
+    if execute {
+        for plan in &plans {
+            execute_prune(target, plan, &mut on_deleted).await?;
+        }
+    }
+    Ok(plans)
+}
+
+/// Shows the retention policy of `name` and the owner references of its claims; with
+/// `when_scaled`/`when_deleted`, patches the policy first (server-side dry run with `dry_run`).
+pub async fn retention(
+    target: &Target,
+    name: &str,
+    when_scaled: Option<&str>,
+    when_deleted: Option<&str>,
+    dry_run: bool,
+) -> Result<RetentionReport> {
+    target.single_namespace("retention")?;
+    let snap = read::snapshot(target, name).await?;
+    if when_scaled.is_none() && when_deleted.is_none() {
+        return Ok(retention_report(&snap));
+    }
+    let policy = set_policy(target, &snap, when_scaled, when_deleted, dry_run).await?;
+    if dry_run {
+        let mut report = retention_report(&snap);
+        report.policy = policy;
+        return Ok(report);
+    }
+    // Re-read so owner references reflect the new policy as far as the controller got.
+    Ok(retention_report(&read::snapshot(target, name).await?))
+}

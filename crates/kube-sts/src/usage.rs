@@ -1,0 +1,451 @@
+//! `usage`: how full each claim's volume is. Two sources:
+//! - `exec` (default): runs `df -P -k PATH` in the pod on the claim's mount path (needs
+//!   `pods/exec`);
+//! - `kubelet`: reads `nodes/NODE/proxy/stats/summary`, one request per node (needs
+//!   `nodes/proxy`, a powerful permission, hence opt-in).
+//!
+//! [`probes`] (pure) decides what to measure and why a row cannot be measured; [`parse_df`] and
+//! [`parse_summary`] are pure parsers; [`measure`] is the driver.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::{stream, StreamExt};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, AttachParams};
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncReadExt;
+
+use crate::claims::{claim_map, ClaimState};
+use crate::error::{Error, Result, Subject};
+use crate::quantity::{parse_bytes, percent};
+use crate::snapshot::Snapshot;
+use crate::target::Target;
+
+/// `kind` of the JSON/YAML document of `usage`.
+pub const KIND: &str = "StatefulSetClaimUsage";
+
+/// Where usage numbers come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "camelCase")]
+pub enum UsageSource {
+    /// `df` inside the pod (pods/exec).
+    Exec,
+    /// The kubelet's stats summary through the API server's node proxy (nodes/proxy).
+    Kubelet,
+}
+
+/// What to measure for one claim, or why it cannot be measured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// Claim name.
+    pub pvc: String,
+    /// Ordinal.
+    pub ordinal: i32,
+    /// Claim capacity as the API reports it.
+    pub capacity: Option<String>,
+    /// Pod, container, mount path and node, or the reason there is nothing to run in.
+    pub target: std::result::Result<ProbeTarget, String>,
+}
+
+/// A running pod that mounts the claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeTarget {
+    /// Pod name.
+    pub pod: String,
+    /// Container that mounts the claim.
+    pub container: String,
+    /// Mount path in that container.
+    pub path: String,
+    /// Node the pod runs on.
+    pub node: Option<String>,
+}
+
+/// Usage of one claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageRow {
+    /// Ordinal.
+    pub ordinal: i32,
+    /// Claim name.
+    pub pvc: String,
+    /// Pod measured in.
+    pub pod: Option<String>,
+    /// Mount path measured.
+    pub path: Option<String>,
+    /// Bytes used.
+    pub used_bytes: Option<u64>,
+    /// Filesystem size in bytes (else the claim capacity).
+    pub capacity_bytes: Option<u64>,
+    /// Bytes available.
+    pub available_bytes: Option<u64>,
+    /// Percent used (rounded down).
+    pub percent: Option<u8>,
+    /// Why there are no numbers.
+    pub reason: Option<String>,
+}
+
+/// Usage of one StatefulSet's claims.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageReport {
+    /// Namespace.
+    pub namespace: String,
+    /// StatefulSet name.
+    pub name: String,
+    /// Where the numbers come from.
+    pub source: UsageSource,
+    /// One row per existing claim.
+    pub claims: Vec<UsageRow>,
+}
+
+/// Decides, per existing claim, where to measure it.
+pub fn probes(snap: &Snapshot) -> Vec<Probe> {
+    let pods = snap.pods_by_ordinal();
+    claim_map(snap)
+        .claims
+        .into_iter()
+        .filter(|r| r.state != ClaimState::Missing)
+        .map(|row| {
+            let pod = pods.get(&row.ordinal).copied();
+            let target = match pod {
+                None if !row.in_range => Err("orphaned: no pod".to_string()),
+                None => Err(format!(
+                    "pod {} does not exist",
+                    crate::identity::pod_name(snap.name(), row.ordinal)
+                )),
+                Some(p) if !crate::pods::is_running(p) => Err(format!(
+                    "pod {} is {}",
+                    p.metadata.name.as_deref().unwrap_or_default(),
+                    crate::pods::display_status(p)
+                )),
+                Some(p) => match row.mounts.first() {
+                    None => Err("not mounted by the pod".to_string()),
+                    Some(m) => Ok(ProbeTarget {
+                        pod: p.metadata.name.clone().unwrap_or_default(),
+                        container: m.container.clone(),
+                        path: m.path.clone(),
+                        node: row.node.clone(),
+                    }),
+                },
+            };
+            Probe {
+                pvc: row.pvc,
+                ordinal: row.ordinal,
+                capacity: row.capacity,
+                target,
+            }
+        })
+        .collect()
+}
+
+/// Numbers for one volume.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measured {
+    /// Bytes used.
+    pub used: u64,
+    /// Filesystem size.
+    pub capacity: Option<u64>,
+    /// Bytes available.
+    pub available: Option<u64>,
+}
+
+/// Parses `df -P -k` output (POSIX: 1024-byte blocks; the last line is the filesystem).
+pub fn parse_df(output: &str) -> std::result::Result<Measured, String> {
+    let line = output
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .ok_or("df printed nothing")?;
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    // Filesystem 1024-blocks Used Available Capacity Mounted-on; the filesystem name may contain
+    // spaces, so count from the end.
+    if fields.len() < 6 {
+        return Err(format!("unexpected df output: {line:?}"));
+    }
+    let n = fields.len();
+    let num = |s: &str| {
+        s.parse::<u64>()
+            .map_err(|_| format!("unexpected df output: {line:?}"))
+    };
+    Ok(Measured {
+        capacity: Some(num(fields[n - 5])? * 1024),
+        used: num(fields[n - 4])? * 1024,
+        available: Some(num(fields[n - 3])? * 1024),
+    })
+}
+
+/// Parses a kubelet `stats/summary` into usage per (pod, claim) of `namespace`.
+pub fn parse_summary(
+    json: &str,
+    namespace: &str,
+) -> std::result::Result<BTreeMap<(String, String), Measured>, String> {
+    #[derive(Deserialize)]
+    struct Summary {
+        #[serde(default)]
+        pods: Vec<PodStats>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct PodStats {
+        pod_ref: Ref,
+        #[serde(default)]
+        volume: Vec<VolumeStats>,
+    }
+    #[derive(Deserialize)]
+    struct Ref {
+        name: String,
+        namespace: String,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct VolumeStats {
+        pvc_ref: Option<Ref>,
+        used_bytes: Option<u64>,
+        capacity_bytes: Option<u64>,
+        available_bytes: Option<u64>,
+    }
+    let summary: Summary =
+        serde_json::from_str(json).map_err(|e| format!("unexpected stats/summary: {e}"))?;
+    Ok(summary
+        .pods
+        .into_iter()
+        .filter(|p| p.pod_ref.namespace == namespace)
+        .flat_map(|p| {
+            let pod = p.pod_ref.name;
+            p.volume.into_iter().filter_map(move |v| {
+                let pvc = v.pvc_ref?;
+                Some((
+                    (pod.clone(), pvc.name),
+                    Measured {
+                        used: v.used_bytes?,
+                        capacity: v.capacity_bytes,
+                        available: v.available_bytes,
+                    },
+                ))
+            })
+        })
+        .collect())
+}
+
+fn row(probe: &Probe, measured: std::result::Result<Measured, String>) -> UsageRow {
+    let claim_capacity = probe.capacity.as_deref().and_then(|q| parse_bytes(q).ok());
+    let (pod, path) = match &probe.target {
+        Ok(t) => (Some(t.pod.clone()), Some(t.path.clone())),
+        Err(_) => (None, None),
+    };
+    match measured {
+        Ok(m) => {
+            let capacity = m.capacity.or(claim_capacity);
+            UsageRow {
+                ordinal: probe.ordinal,
+                pvc: probe.pvc.clone(),
+                pod,
+                path,
+                used_bytes: Some(m.used),
+                capacity_bytes: capacity,
+                available_bytes: m.available,
+                percent: capacity.and_then(|c| percent(m.used, c)),
+                reason: None,
+            }
+        }
+        Err(reason) => UsageRow {
+            ordinal: probe.ordinal,
+            pvc: probe.pvc.clone(),
+            pod,
+            path,
+            used_bytes: None,
+            capacity_bytes: claim_capacity,
+            available_bytes: None,
+            percent: None,
+            reason: Some(reason),
+        },
+    }
+}
+
+async fn df_in_pod(
+    target: &Target,
+    ns: &str,
+    t: &ProbeTarget,
+) -> Result<std::result::Result<Measured, String>> {
+    let api: Api<Pod> = Api::namespaced(target.client.clone(), ns);
+    let params = AttachParams::default()
+        .container(&t.container)
+        .stdin(false)
+        .stdout(true)
+        .stderr(true);
+    let mut proc = match api
+        .exec(&t.pod, ["df", "-P", "-k", t.path.as_str()], &params)
+        .await
+    {
+        Ok(p) => p,
+        Err(kube::Error::UpgradeConnection(
+            kube::client::UpgradeConnectionError::ProtocolSwitch(code),
+        )) if code == http::StatusCode::FORBIDDEN => return Err(Error::Forbidden {
+            subject: Subject::object("create", "pods/exec", &t.pod, Some(ns)),
+            message:
+                "exec into the pod was refused; try --source kubelet if you may read nodes/proxy"
+                    .into(),
+        }),
+        Err(kube::Error::Api(s)) if s.code == 403 => {
+            return Err(Error::Forbidden {
+                subject: Subject::object("create", "pods/exec", &t.pod, Some(ns)),
+                message: s.message.clone(),
+            })
+        }
+        Err(e) => return Ok(Err(format!("exec failed: {e}"))),
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Some(mut out) = proc.stdout() {
+        let _ = out.read_to_string(&mut stdout).await;
+    }
+    if let Some(mut err) = proc.stderr() {
+        let _ = err.read_to_string(&mut stderr).await;
+    }
+    let status = match proc.take_status() {
+        Some(s) => s.await,
+        None => None,
+    };
+    let _ = proc.join().await;
+    if let Some(s) = status.filter(|s| s.status.as_deref() == Some("Failure")) {
+        let detail = if stderr.trim().is_empty() {
+            s.message.unwrap_or_default()
+        } else {
+            stderr.trim().to_string()
+        };
+        return Ok(Err(format!("df failed: {detail}")));
+    }
+    Ok(parse_df(&stdout))
+}
+
+async fn kubelet_summary(target: &Target, node: &str) -> Result<String> {
+    let url = format!("/api/v1/nodes/{node}/proxy/stats/summary");
+    let req = http::Request::get(&url)
+        .body(Vec::new())
+        .map_err(|e| Error::Other(e.to_string()))?;
+    target
+        .client
+        .request_text(req)
+        .await
+        .map_err(|e| Error::from_kube(e, Subject::object("get", "nodes/proxy", node, None)))
+}
+
+/// Measures every claim of every snapshot from `source`.
+pub async fn measure(
+    target: &Target,
+    snaps: &[Snapshot],
+    source: UsageSource,
+) -> Result<Vec<UsageReport>> {
+    let mut reports = Vec::new();
+    for snap in snaps {
+        let ns = snap.namespace();
+        let probes = probes(snap);
+        let rows = match source {
+            UsageSource::Exec => {
+                let results: Vec<Result<UsageRow>> = stream::iter(&probes)
+                    .map(|p| async move {
+                        match &p.target {
+                            Err(why) => Ok(row(p, Err(why.clone()))),
+                            Ok(t) => Ok(row(p, df_in_pod(target, ns, t).await?)),
+                        }
+                    })
+                    .buffered(8)
+                    .collect()
+                    .await;
+                results.into_iter().collect::<Result<Vec<_>>>()?
+            }
+            UsageSource::Kubelet => {
+                let nodes: BTreeSet<&str> = probes
+                    .iter()
+                    .filter_map(|p| p.target.as_ref().ok()?.node.as_deref())
+                    .collect();
+                let mut stats = BTreeMap::new();
+                for node in nodes {
+                    let text = kubelet_summary(target, node).await?;
+                    stats.extend(parse_summary(&text, ns).map_err(Error::Other)?);
+                }
+                probes
+                    .iter()
+                    .map(|p| match &p.target {
+                        Err(why) => row(p, Err(why.clone())),
+                        Ok(t) => row(
+                            p,
+                            stats
+                                .get(&(t.pod.clone(), p.pvc.clone()))
+                                .copied()
+                                .ok_or_else(|| {
+                                    "no stats for this volume from the kubelet".to_string()
+                                }),
+                        ),
+                    })
+                    .collect()
+            }
+        };
+        reports.push(UsageReport {
+            namespace: ns.to_string(),
+            name: snap.name().to_string(),
+            source,
+            claims: rows,
+        });
+    }
+    Ok(reports)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::fixtures::*;
+
+    #[test]
+    fn df_posix() {
+        let out = "Filesystem     1024-blocks  Used Available Capacity Mounted on\n/dev/sdb           1048576     4   1048572       1% /data\n";
+        let m = parse_df(out).unwrap();
+        assert_eq!(m.used, 4096);
+        assert_eq!(m.capacity, Some(1 << 30));
+        assert_eq!(m.available, Some(1048572 * 1024));
+        assert!(parse_df("").is_err());
+        assert!(parse_df("garbage line").is_err());
+    }
+
+    #[test]
+    fn summary_per_pod_and_claim() {
+        let json = r#"{"node":{"nodeName":"node-1"},"pods":[
+            {"podRef":{"name":"web-0","namespace":"default","uid":"u"},
+             "volume":[{"name":"data","pvcRef":{"name":"data-web-0","namespace":"default"},
+                        "usedBytes":3,"capacityBytes":1073741824,"availableBytes":1073741821},
+                       {"name":"kube-api-access","usedBytes":1}]},
+            {"podRef":{"name":"web-0","namespace":"other","uid":"v"},"volume":[]}]}"#;
+        let stats = parse_summary(json, "default").unwrap();
+        assert_eq!(stats.len(), 1);
+        let m = stats[&("web-0".to_string(), "data-web-0".to_string())];
+        assert_eq!(m.used, 3);
+        assert_eq!(m.capacity, Some(1 << 30));
+    }
+
+    #[test]
+    fn probes_explain_unmeasurable_rows() {
+        let mut snap = snapshot(2, 0, &["data"], 0..3);
+        snap.pods[1].status.as_mut().unwrap().phase = Some("Pending".into());
+        let probes = probes(&snap);
+        assert_eq!(probes.len(), 3);
+        let t = probes[0].target.as_ref().unwrap();
+        assert_eq!((t.pod.as_str(), t.path.as_str()), ("web-0", "/data"));
+        assert_eq!(
+            probes[1].target.as_ref().unwrap_err(),
+            "pod web-1 is Pending"
+        );
+        assert_eq!(probes[2].target.as_ref().unwrap_err(), "orphaned: no pod");
+        let r = row(&probes[2], Err("orphaned: no pod".into()));
+        assert_eq!(r.capacity_bytes, Some(1 << 30));
+        assert!(r.used_bytes.is_none());
+        let r = row(
+            &probes[0],
+            Ok(Measured {
+                used: 1 << 29,
+                capacity: None,
+                available: None,
+            }),
+        );
+        assert_eq!(r.percent, Some(50));
+    }
+}
