@@ -223,46 +223,6 @@ pub fn aggregated(core: bool, version: &str) -> Value {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn aggregated_lists_subresources() {
-        let d = aggregated(true, "v2");
-        let core = &d["items"][0];
-        assert_eq!(core["metadata"]["name"], "");
-        let pods = core["versions"][0]["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["resource"] == "pods")
-            .unwrap();
-        assert!(pods["subresources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|s| s["subresource"] == "exec"));
-        let apps = aggregated(false, "v2");
-        assert_eq!(apps["items"][0]["metadata"]["name"], "apps");
-        assert_eq!(wants_aggregated("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"), Some("v2"));
-        assert_eq!(wants_aggregated("application/json"), None);
-    }
-
-    #[test]
-    fn resource_list_has_scale_in_autoscaling() {
-        let l = resource_list("apps");
-        let scale = l["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["name"] == "statefulsets/scale")
-            .unwrap();
-        assert_eq!(scale["group"], "autoscaling");
-        assert_eq!(scale["kind"], "Scale");
-    }
-}
-
 /// Hash used in `/openapi/v3` links (constant: the served schema never changes).
 const OPENAPI_HASH: &str = "5f1c8d2e7a9b3c4d";
 
@@ -322,4 +282,44 @@ pub fn openapi_v3_group(group: &str) -> Value {
         "paths": paths,
         "components": {"schemas": {}}
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aggregated_lists_subresources() {
+        let d = aggregated(true, "v2");
+        let core = &d["items"][0];
+        assert_eq!(core["metadata"]["name"], "");
+        let pods = core["versions"][0]["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["resource"] == "pods")
+            .unwrap();
+        assert!(pods["subresources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["subresource"] == "exec"));
+        let apps = aggregated(false, "v2");
+        assert_eq!(apps["items"][0]["metadata"]["name"], "apps");
+        assert_eq!(wants_aggregated("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"), Some("v2"));
+        assert_eq!(wants_aggregated("application/json"), None);
+    }
+
+    #[test]
+    fn resource_list_has_scale_in_autoscaling() {
+        let l = resource_list("apps");
+        let scale = l["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "statefulsets/scale")
+            .unwrap();
+        assert_eq!(scale["group"], "autoscaling");
+        assert_eq!(scale["kind"], "Scale");
+    }
 }

@@ -241,13 +241,8 @@ fn rbac_verb(method: &Method, path: &ResourcePath, query: &Query) -> &'static st
                 "list"
             }
         }
-        ("GET", None) => {
-            if path.legacy_watch {
-                "watch"
-            } else {
-                "get"
-            }
-        }
+        ("GET", None) if path.legacy_watch => "watch",
+        ("GET", None) => "get",
         ("POST", _) => "create",
         ("PUT", _) => "update",
         ("PATCH", _) => "patch",
