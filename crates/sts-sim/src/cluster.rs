@@ -8,7 +8,6 @@ use std::sync::Arc;
 use anyhow::Context;
 use serde_json::json;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 use crate::api;
 use crate::faults::Faults;
@@ -17,7 +16,9 @@ use crate::options::ClusterOptions;
 use crate::resources;
 use crate::state::{SharedState, State};
 
-/// A running simulated cluster. Dropping it stops the server and the controllers.
+/// A running simulated cluster. It runs on its own thread and tokio runtime, so tests
+/// may block (running `kubectl`, a plugin binary) without starving it. Dropping the
+/// handle stops the server and the controllers.
 pub struct Cluster {
     state: SharedState,
     addr: SocketAddr,
@@ -25,7 +26,7 @@ pub struct Cluster {
     _tempdir: Option<tempfile::TempDir>,
     client: kube::Client,
     shutdown: Option<oneshot::Sender<()>>,
-    tasks: Vec<JoinHandle<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 /// Namespaces every cluster starts with.
@@ -63,9 +64,9 @@ impl Cluster {
     /// Starts a cluster: binds the listener, bootstraps, starts the controllers, writes the
     /// kubeconfig once requests are accepted, and builds a client from it.
     pub async fn start(opts: ClusterOptions) -> anyhow::Result<Cluster> {
-        let listener = tokio::net::TcpListener::bind(opts.listen)
-            .await
+        let listener = std::net::TcpListener::bind(opts.listen)
             .with_context(|| format!("binding {}", opts.listen))?;
+        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let (tempdir, kubeconfig_path) = match &opts.kubeconfig {
             Some(p) => (None, p.clone()),
@@ -78,15 +79,14 @@ impl Cluster {
         let state: SharedState = Arc::new(State::new(opts));
         bootstrap(&state)?;
         let (tx, rx) = oneshot::channel::<()>();
-        let app = crate::server::router(state.clone());
-        let mut tasks = vec![tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        })];
-        tasks.extend(crate::controllers::spawn_all(state.clone()));
+        let (ready_tx, ready_rx) = oneshot::channel::<std::io::Result<()>>();
+        let thread_state = state.clone();
+        let thread = std::thread::Builder::new()
+            .name("sts-sim".into())
+            .spawn(move || serve_on_own_runtime(thread_state, listener, rx, ready_tx))?;
+        ready_rx
+            .await
+            .context("the simulator thread stopped before serving")??;
         let url = format!("http://{addr}");
         kubeconfig::write(&kubeconfig_path, &url)
             .with_context(|| format!("writing {}", kubeconfig_path.display()))?;
@@ -98,7 +98,7 @@ impl Cluster {
             _tempdir: tempdir,
             client,
             shutdown: Some(tx),
-            tasks,
+            thread: Some(thread),
         })
     }
 
@@ -132,23 +132,17 @@ impl Cluster {
         self.addr
     }
 
-    /// Stops the server and the controllers.
+    /// Stops the server and the controllers, and waits until they are gone.
     pub async fn shutdown(mut self) {
         self.stop();
-        for t in self.tasks.drain(..) {
-            let _ = t.await;
+        if let Some(thread) = self.thread.take() {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
     }
 
     fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
-        }
-        for t in self.tasks.iter().skip(1) {
-            t.abort();
-        }
-        if let Some(server) = self.tasks.first() {
-            server.abort();
         }
     }
 }
@@ -157,6 +151,49 @@ impl Drop for Cluster {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Runs the server and the controllers on a runtime of their own until `shutdown` fires.
+fn serve_on_own_runtime(
+    state: SharedState,
+    listener: std::net::TcpListener,
+    shutdown: oneshot::Receiver<()>,
+    ready: oneshot::Sender<std::io::Result<()>>,
+) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("sts-sim-worker")
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::from_std(listener) {
+            Ok(l) => l,
+            Err(e) => {
+                let _ = ready.send(Err(e));
+                return;
+            }
+        };
+        let controllers = crate::controllers::spawn_all(state.clone());
+        let app = crate::server::router(state);
+        let _ = ready.send(Ok(()));
+        // Not a graceful shutdown: open watches would hold it forever.
+        tokio::select! {
+            _ = axum::serve(listener, app) => {}
+            _ = shutdown => {}
+        }
+        for c in controllers {
+            c.abort();
+        }
+    });
+    // Dropping the runtime ends open watch streams and exec sessions.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
 }
 
 /// A kube-rs client from a kubeconfig file (its current context).

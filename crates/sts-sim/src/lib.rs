@@ -19,6 +19,7 @@ pub mod admin;
 pub mod api;
 pub mod api_error;
 pub mod cluster;
+pub mod containers;
 pub mod controllers;
 pub mod defaults;
 pub mod discovery;

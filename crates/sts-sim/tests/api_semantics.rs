@@ -28,7 +28,7 @@ fn api_error(e: kube::Error) -> Status {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_resumes_from_resource_version_and_expires_with_410() {
     let t = E2e::start().await;
     let api: Api<ConfigMap> = t.api();
@@ -77,7 +77,7 @@ async fn watch_resumes_from_resource_version_and_expires_with_410() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_sends_bookmarks_and_ends_at_timeout() {
     let t = E2e::start().await;
     let api: Api<ConfigMap> = t.api();
@@ -97,7 +97,7 @@ async fn watch_sends_bookmarks_and_ends_at_timeout() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stale_update_conflicts_and_json_patch_test_guards() {
     let t = E2e::start().await;
     let api: Api<ConfigMap> = t.api();
@@ -149,7 +149,7 @@ async fn stale_update_conflicts_and_json_patch_test_guards() {
     assert_eq!(api.get("c").await.unwrap().data.unwrap()["k"], "9");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn label_and_field_selectors_and_pagination() {
     let t = E2e::start().await;
     let api: Api<ConfigMap> = t.api();
@@ -206,7 +206,7 @@ async fn label_and_field_selectors_and_pagination() {
     assert!(rest.metadata.continue_.is_none_or(|c| c.is_empty()));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn strategic_merge_keeps_other_containers_and_merge_patch_replaces_lists() {
     let t = E2e::start().await;
     let api: Api<StatefulSet> = t.api();
@@ -275,7 +275,7 @@ async fn strategic_merge_keeps_other_containers_and_merge_patch_replaces_lists()
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_pod_deletion_and_garbage_collection() {
     let t = E2e::start().await;
     let pods: Api<Pod> = t.api();

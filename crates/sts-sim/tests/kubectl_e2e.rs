@@ -77,7 +77,7 @@ fn visits_in(t: &E2e, pod: &str) -> u64 {
         .unwrap_or_else(|_| panic!("{pod} holds {:?}", stdout(&out)))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploy_get_wait_exec_and_spread_traffic_through_the_service() {
     let t = E2e::start().await;
     deploy(&t, "web", 3).await;
@@ -165,7 +165,7 @@ async fn deploy_get_wait_exec_and_spread_traffic_through_the_service() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleted_pod_comes_back_on_its_claim_with_the_count() {
     let t = E2e::start().await;
     deploy(&t, "web", 2).await;
@@ -210,7 +210,7 @@ async fn deleted_pod_comes_back_on_its_claim_with_the_count() {
     assert_eq!(visits_in(&t, "web-1"), 5, "the count lives on the claim");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scale_up_and_down_leaves_orphaned_claims_under_retain() {
     let t = E2e::start().await;
     deploy(&t, "web", 2).await;
@@ -240,7 +240,7 @@ async fn scale_up_and_down_leaves_orphaned_claims_under_retain() {
     assert_eq!(pods.trim(), "pod/web-0");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partitioned_update_and_kubectl_rollout_commands() {
     let t = E2e::start().await;
     deploy(&t, "web", 3).await;
@@ -340,7 +340,7 @@ async fn partitioned_update_and_kubectl_rollout_commands() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apply_twice_is_unchanged_and_rollout_status_refuses_on_delete() {
     let t = E2e::start().await;
     let manifest = visits_app_manifest("web", 2, "OrderedReady");
