@@ -329,7 +329,7 @@ pub fn update(
         .as_str()
         .filter(|s| !s.is_empty())
         .map(str::to_string);
-    write_with(state, rt, ns, name, dry_run, |current| {
+    write_with(state, rt, ns, name, sub, dry_run, |current| {
         if let Some(rv) = &expected {
             if current["metadata"]["resourceVersion"].as_str() != Some(rv) {
                 return Err(ApiError::conflict(rt, name));
@@ -351,7 +351,7 @@ pub fn patch(
     body: &[u8],
     dry_run: bool,
 ) -> Result<Obj, ApiError> {
-    write_with(state, rt, ns, name, dry_run, |current| {
+    write_with(state, rt, ns, name, sub, dry_run, |current| {
         let patched = apply_patch(kind, current, body).map_err(|e| bad_patch(rt, name, e))?;
         if let Some(rv) = patched["metadata"]["resourceVersion"].as_str() {
             if !rv.is_empty() && current["metadata"]["resourceVersion"].as_str() != Some(rv) {
@@ -368,6 +368,7 @@ fn write_with<F>(
     rt: &'static ResourceType,
     ns: &str,
     name: &str,
+    sub: Option<&str>,
     dry_run: bool,
     compute: F,
 ) -> Result<Obj, ApiError>
@@ -390,7 +391,18 @@ where
                 None
             },
         };
-        validation::validate_update(rt.plural, cur, &next, &ctx).map_err(|e| invalid(rt, e))?;
+        // The ephemeralcontainers subresource may change only that list, which
+        // `merge_for_update` already guards; pod-spec immutability applies to the rest.
+        let mut compared = next.clone();
+        if sub == Some("ephemeralcontainers") {
+            compared["spec"]["ephemeralContainers"] = cur["spec"]["ephemeralContainers"].clone();
+            if compared["spec"]["ephemeralContainers"].is_null() {
+                if let Some(spec) = compared["spec"].as_object_mut() {
+                    spec.remove("ephemeralContainers");
+                }
+            }
+        }
+        validation::validate_update(rt.plural, cur, &compared, &ctx).map_err(|e| invalid(rt, e))?;
         if dry_run {
             result_if_dry = Some(next);
             return Ok(false);
@@ -458,7 +470,7 @@ pub fn update_scale(
     put: Option<Value>,
     dry_run: bool,
 ) -> Result<Value, ApiError> {
-    let obj = write_with(state, rt, ns, name, dry_run, |current| {
+    let obj = write_with(state, rt, ns, name, Some("scale"), dry_run, |current| {
         let scale = scale_of(current);
         let new_scale = match (&patch, &put) {
             (Some((kind, body)), _) => {
