@@ -109,7 +109,7 @@ pub enum Error {
     #[error("Error from server ({reason}): {message} (while trying to {} {subject})", subject.verb)]
     Api {
         /// The request that failed.
-        subject: Subject,
+        subject: Box<Subject>,
         /// The HTTP status code.
         code: u16,
         /// The machine-readable reason (`Conflict`, `Invalid`, ...).
@@ -191,7 +191,7 @@ impl Error {
                     }
                 } else {
                     Error::Api {
-                        subject,
+                        subject: Box::new(subject),
                         code,
                         reason: if status.reason.is_empty() {
                             format!("{code}")

@@ -22,9 +22,11 @@ pub mod read;
 pub mod render;
 pub mod resize;
 pub mod retention;
+pub mod rollout;
 pub mod snapshot;
 pub mod target;
 pub mod usage;
+pub mod visits;
 pub mod wait;
 
 pub use args::{ClusterArgs, OutputFormat};

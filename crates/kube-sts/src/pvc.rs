@@ -70,9 +70,17 @@ pub async fn retention(
     }
     let policy = set_policy(target, &snap, when_scaled, when_deleted, dry_run).await?;
     if dry_run {
-        let mut report = retention_report(&snap);
-        report.policy = policy;
-        return Ok(report);
+        // Show what the controller would aim for under the new policy.
+        let mut snap = snap;
+        if let Some(spec) = snap.statefulset.spec.as_mut() {
+            spec.persistent_volume_claim_retention_policy = Some(
+                k8s_openapi::api::apps::v1::StatefulSetPersistentVolumeClaimRetentionPolicy {
+                    when_scaled: Some(policy.when_scaled),
+                    when_deleted: Some(policy.when_deleted),
+                },
+            );
+        }
+        return Ok(retention_report(&snap));
     }
     // Re-read so owner references reflect the new policy as far as the controller got.
     Ok(retention_report(&read::snapshot(target, name).await?))

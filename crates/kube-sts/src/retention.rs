@@ -191,8 +191,10 @@ pub async fn set_policy(
     dry_run: bool,
 ) -> Result<RetentionPolicy> {
     let api: Api<StatefulSet> = Api::namespaced(target.client.clone(), snap.namespace());
-    let mut params = PatchParams::default();
-    params.dry_run = dry_run;
+    let params = PatchParams {
+        dry_run,
+        ..PatchParams::default()
+    };
     let patched = api
         .patch(
             snap.name(),

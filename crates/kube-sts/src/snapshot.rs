@@ -561,9 +561,9 @@ mod tests {
         };
         let snaps = assemble(listing, now());
         assert_eq!(snaps.len(), 2);
-        let web_pods: Vec<_> = snaps[0].pods.iter().map(|p| name_of(p)).collect();
+        let web_pods: Vec<_> = snaps[0].pods.iter().map(name_of).collect();
         assert_eq!(web_pods, ["web-0", "web-9"]);
-        let web_claims: Vec<_> = snaps[0].claims.iter().map(|c| name_of(c)).collect();
+        let web_claims: Vec<_> = snaps[0].claims.iter().map(name_of).collect();
         assert_eq!(web_claims, ["data-web-0", "data-web-7"]);
         assert_eq!(snaps[1].claims.len(), 1);
         assert!(snaps[0].volumes.is_none());

@@ -157,19 +157,55 @@ fn build_client(config: Config, verbose: bool) -> Result<Client> {
     if !verbose {
         return Ok(builder.build());
     }
-    // Only method, URL and status are printed: headers (and so bearer tokens) never are.
-    let log_request =
-        tower::util::MapRequestLayer::new(|req: http::Request<kube::client::Body>| {
-            eprintln!("I {} {}", req.method(), req.uri());
-            req
-        });
-    let log_response =
-        tower::util::MapResponseLayer::new(|res: http::Response<Box<kube::client::DynBody>>| {
-            eprintln!("I   -> {}", res.status());
+    Ok(builder.with_layer(&RequestLog).build())
+}
+
+/// `-v`: one stderr line per request with method, path, status and duration. Headers (and so
+/// bearer tokens) are never printed.
+#[derive(Clone, Copy)]
+struct RequestLog;
+
+impl<S> tower::Layer<S> for RequestLog {
+    type Service = RequestLogService<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        RequestLogService { inner }
+    }
+}
+
+#[derive(Clone)]
+struct RequestLogService<S> {
+    inner: S,
+}
+
+impl<S, B> tower::Service<http::Request<kube::client::Body>> for RequestLogService<S>
+where
+    S: tower::Service<http::Request<kube::client::Body>, Response = http::Response<B>>,
+    S::Future: Send + 'static,
+    S::Error: std::fmt::Display,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = futures::future::BoxFuture<'static, std::result::Result<S::Response, S::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::result::Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: http::Request<kube::client::Body>) -> Self::Future {
+        let line = format!("{} {}", req.method(), req.uri());
+        let started = std::time::Instant::now();
+        let fut = self.inner.call(req);
+        Box::pin(async move {
+            let res = fut.await;
+            let ms = started.elapsed().as_millis();
+            match &res {
+                Ok(r) => eprintln!("I {line} {} in {ms} ms", r.status()),
+                Err(e) => eprintln!("I {line} failed in {ms} ms: {e}"),
+            }
             res
-        });
-    Ok(builder
-        .with_layer(&log_request)
-        .with_layer(&log_response)
-        .build())
+        })
+    }
 }

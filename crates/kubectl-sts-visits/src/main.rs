@@ -1,5 +1,250 @@
-//! `kubectl sts-visits`: thin entry point; the work lives in `kube_sts`.
+//! `kubectl sts-visits`: read a per-pod counter across every ordinal of a StatefulSet at once.
+//!
+//! Thin entry point: parse flags, call `kube_sts::visits::collect` (or `watch`), render, map the
+//! result to an exit code: 0 every pod read, 1 error (nothing read), 3 partial.
 
-fn main() {
-    println!("kubectl sts-visits {}", env!("CARGO_PKG_VERSION"));
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use kube_sts::args::parse_duration;
+use kube_sts::error::report as report_error;
+use kube_sts::visits::parse::Format;
+use kube_sts::visits::report::{self as view, Report, SortBy, TableOptions};
+use kube_sts::visits::source::{HttpSource, SourceRequest};
+use kube_sts::visits::{self, Options, DEFAULT_CONCURRENCY};
+use kube_sts::{ClusterArgs, Error, OutputFormat, Target};
+
+const AFTER_HELP: &str = "\
+Where the counter comes from:
+  --path FILE          cat FILE in each pod by exec (argv, never a shell)
+  --http [PORT]/PATH   GET through the API server's pod proxy (e.g. 8080/visits)
+  neither              the StatefulSet annotation sts-visits.kubectl.io/path (or .../http),
+                       else a file named visits, visits.txt or visits.log under the mount path
+                       of each volumeClaimTemplate
+  --allow-debug        for images without cat (distroless): read /proc/1/root/FILE from an
+                       ephemeral container (--debug-image, default busybox) targeting the app
+                       container; ephemeral containers stay until the pod is replaced
+  --offline            for pods that are not running: read the claim from a short-lived reader
+                       pod (pinned to the volume's node), deleted afterwards
+
+Examples:
+  kubectl sts-visits app                      # every ordinal of StatefulSet app
+  kubectl sts-visits app --path /data/visits.txt
+  kubectl sts-visits app --http 8080/visits
+  kubectl sts-visits app --allow-debug        # distroless image
+  kubectl sts-visits -l tier=web -o json
+  kubectl sts-visits app --watch --interval 1s
+
+Flags go after the plugin name: `kubectl sts-visits -n prod app`, not `kubectl -n prod sts-visits app`.
+
+Exit codes:
+  0  every pod was read
+  1  error: nothing was read
+  3  partial: some pods could not be read (missing, Pending, crash-looping, unreadable)";
+
+/// Read a per-pod counter (visits) across every ordinal of a StatefulSet at once: one row per
+/// ordinal with its pod, node, claim and count, the share of each pod, and a footer with total,
+/// min, max, mean and imbalance.
+#[derive(Parser, Debug)]
+#[command(
+    name = "kubectl sts-visits",
+    bin_name = "kubectl sts-visits",
+    version,
+    after_help = AFTER_HELP
+)]
+struct Cli {
+    /// StatefulSets to read (default: every StatefulSet in the namespace, filtered by -l).
+    #[arg(value_name = "NAME")]
+    names: Vec<String>,
+
+    /// The counter file inside the container (absolute path; read literally, no shell).
+    #[arg(long, value_name = "FILE", conflicts_with = "http")]
+    path: Option<String>,
+
+    /// Read the counter over HTTP through the pod proxy: [PORT]/PATH, e.g. 8080/visits.
+    #[arg(long, value_name = "[PORT]/PATH")]
+    http: Option<HttpSource>,
+
+    /// Container to read in (default: the kubectl.kubernetes.io/default-container annotation,
+    /// else the first container).
+    #[arg(short = 'c', long, value_name = "NAME")]
+    container: Option<String>,
+
+    /// How to read the content: auto (one integer, one timestamp per line, or JSON with a
+    /// numeric "visits"), count, lines, or json:FIELD.
+    #[arg(long, value_name = "FORMAT")]
+    format: Option<Format>,
+
+    /// Allow adding an ephemeral debug container to pods whose image has no `cat`.
+    #[arg(long)]
+    allow_debug: bool,
+
+    /// Image of the ephemeral debug container and of --offline reader pods.
+    #[arg(long, value_name = "IMAGE", default_value = "busybox")]
+    debug_image: String,
+
+    /// Read the claims of pods that are not running through a short-lived reader pod.
+    #[arg(long)]
+    offline: bool,
+
+    /// Row order within each StatefulSet.
+    #[arg(long, value_enum, default_value_t = SortBy::Ordinal)]
+    sort: SortBy,
+
+    /// How many pods to read at once.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY)]
+    concurrency: usize,
+
+    /// Per-pod time limit (e.g. 5s, 1m).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    timeout: Duration,
+
+    /// Refresh until Ctrl-C: in place on a terminal (with the change and rate per ordinal),
+    /// one JSON line per refresh otherwise.
+    #[arg(short = 'w', long)]
+    watch: bool,
+
+    /// Time between refreshes with --watch.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    interval: Duration,
+
+    #[command(flatten)]
+    cluster: ClusterArgs,
+}
+
+impl Cli {
+    fn options(&self) -> Options {
+        Options {
+            request: SourceRequest {
+                path: self.path.clone(),
+                http: self.http.clone(),
+                container: self.container.clone(),
+                format: self.format.clone(),
+            },
+            allow_debug: self.allow_debug,
+            debug_image: self.debug_image.clone(),
+            offline: self.offline,
+            concurrency: self.concurrency.max(1),
+            timeout: self.timeout,
+            sort: self.sort,
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            report_error(&err);
+            ExitCode::from(err.exit_code() as u8)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<u8, Error> {
+    let target = Target::connect(&cli.cluster).await?;
+    let opts = cli.options();
+    let table_opts = TableOptions {
+        all_namespaces: cli.cluster.all_namespaces,
+        wide: target.output.format == OutputFormat::Wide,
+        watch: false,
+    };
+    if cli.watch {
+        return watch(&cli, &target, &opts, table_opts).await;
+    }
+    let report = visits::collect(&target, &cli.names, &opts).await?;
+    if let Some(err) = report.fatal() {
+        print_stderr(&report, false);
+        return Err(err);
+    }
+    let text = match target.output.format {
+        OutputFormat::Json | OutputFormat::Yaml => view::document(&report, target.output.format)?,
+        OutputFormat::Name => view::names(&report),
+        OutputFormat::Table | OutputFormat::Wide => {
+            view::table(&report, &target.output, table_opts)
+        }
+    };
+    print!("{text}");
+    print_stderr(&report, true);
+    Ok(report.exit_code())
+}
+
+/// Warnings, notes and per-pod errors, on stderr.
+fn print_stderr(report: &Report, with_errors: bool) {
+    for w in report.warnings() {
+        eprintln!("warning: {w}");
+    }
+    for n in &report.notes {
+        eprintln!("note: {n}");
+    }
+    if with_errors {
+        for e in report.error_lines() {
+            eprintln!("error: {e}");
+        }
+    }
+}
+
+async fn watch(
+    cli: &Cli,
+    target: &Target,
+    opts: &Options,
+    table_opts: TableOptions,
+) -> Result<u8, Error> {
+    let in_place = std::io::stdout().is_terminal()
+        && matches!(
+            target.output.format,
+            OutputFormat::Table | OutputFormat::Wide
+        );
+    let table_opts = TableOptions {
+        watch: true,
+        ..table_opts
+    };
+    let interval = cli.interval.max(Duration::from_millis(100));
+    let mut stdout = std::io::stdout();
+    let last = visits::watch(target, &cli.names, opts, interval, |refresh| {
+        if in_place {
+            let mut frame = String::from("\x1b[H\x1b[2J");
+            frame.push_str(&format!(
+                "Every {}s: kubectl sts-visits {}    {}\n\n",
+                interval.as_secs_f64(),
+                cli.names.join(" "),
+                jiff::Zoned::now().strftime("%H:%M:%S")
+            ));
+            match refresh {
+                Ok(report) => {
+                    frame.push_str(&view::table(report, &target.output, table_opts));
+                    for w in report.warnings() {
+                        frame.push_str(&format!("warning: {w}\n"));
+                    }
+                    for e in report.error_lines() {
+                        frame.push_str(&format!("error: {e}\n"));
+                    }
+                }
+                Err(e) => frame.push_str(&format!("error: {e}\n")),
+            }
+            let _ = stdout.write_all(frame.as_bytes());
+        } else {
+            match refresh {
+                Ok(report) => {
+                    if let Ok(line) = view::json_line(report) {
+                        let _ = stdout.write_all(line.as_bytes());
+                    }
+                }
+                Err(e) => report_error(e),
+            }
+        }
+        let _ = stdout.flush();
+    })
+    .await?;
+    if in_place {
+        println!();
+    }
+    Ok(match last {
+        Some(_) => 0,
+        None => 1,
+    })
 }

@@ -23,6 +23,7 @@ fn state_color(state: ClaimState) -> Color {
 }
 
 fn heading(namespace: &str, name: &str, all_namespaces: bool) -> String {
+    // With -A the NAMESPACE column and this heading both say where the StatefulSet lives.
     if all_namespaces {
         format!("statefulset.apps/{name} (namespace {namespace})\n")
     } else {
@@ -128,7 +129,12 @@ pub fn claims(
             .collect()),
         OutputFormat::Table | OutputFormat::Wide => {
             let wide = out.format == OutputFormat::Wide;
-            let mut headers: Vec<&str> = CLAIM_HEADERS.to_vec();
+            let mut headers: Vec<&str> = if all_namespaces {
+                vec!["namespace"]
+            } else {
+                vec![]
+            };
+            headers.extend(CLAIM_HEADERS);
             if wide {
                 headers.extend(CLAIM_WIDE_HEADERS);
             }
@@ -139,7 +145,13 @@ pub fn claims(
                     .claims
                     .iter()
                     .filter(|r| select(r))
-                    .map(|r| claim_cells(r, wide, out.color))
+                    .map(|r| {
+                        let mut cells = claim_cells(r, wide, out.color);
+                        if all_namespaces {
+                            cells.insert(0, report.namespace.clone());
+                        }
+                        cells
+                    })
                     .collect();
                 if out.no_headers {
                     text.push_str(&table(&headers, rows, true));
@@ -155,15 +167,16 @@ pub fn claims(
                     text.push_str(&heading(&report.namespace, &report.name, all_namespaces));
                 }
                 text.push_str(&table(&headers, rows, false));
-                text.push_str(&summary(report, out.color));
+                text.push_str(&summary(report, out.color, orphans_only));
             }
             Ok(text)
         }
     }
 }
 
-/// The summary line of a StatefulSet plus one line per Pending claim with its reason.
-pub fn summary(report: &ClaimsReport, color: bool) -> String {
+/// The summary line of a StatefulSet plus one line per Pending claim with its reason (only
+/// orphaned ones with `orphans_only`).
+pub fn summary(report: &ClaimsReport, color: bool, orphans_only: bool) -> String {
     let s = &report.summary;
     let color_of = if s.missing + s.lost > 0 {
         Color::Red
@@ -178,6 +191,9 @@ pub fn summary(report: &ClaimsReport, color: bool) -> String {
         paint(&report.summary_line(), color_of, color)
     );
     for row in &report.claims {
+        if orphans_only && row.state != ClaimState::Orphaned {
+            continue;
+        }
         if let Some(p) = &row.pending {
             text.push_str(&format!(
                 "  {} is Pending: {}: {}\n",
@@ -381,5 +397,63 @@ pub fn resize_plan(plan: &ResizePlan, out: &OutputSettings) -> Result<String> {
             }
             Ok(text)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::claim_map;
+    use crate::snapshot::fixtures::snapshot;
+
+    fn settings(format: OutputFormat) -> OutputSettings {
+        OutputSettings {
+            format,
+            no_headers: false,
+            color: false,
+            progress: false,
+        }
+    }
+
+    #[test]
+    fn map_table_orphans_and_namespaces() {
+        let reports = vec![claim_map(&snapshot(2, 0, &["data"], 0..4))];
+        let text = claims(&reports, &settings(OutputFormat::Table), false, false).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("ORDINAL   POD     POD-STATUS   NODE     TEMPLATE"));
+        assert_eq!(lines.len(), 6, "{text}");
+        assert!(lines[5].starts_with("web: 2 bound, 2 orphaned (ordinals 2-3;"));
+
+        let only = claims(&reports, &settings(OutputFormat::Table), true, true).unwrap();
+        let lines: Vec<&str> = only.lines().collect();
+        assert_eq!(lines[0], "statefulset.apps/web (namespace default)");
+        assert!(lines[1].starts_with("NAMESPACE   ORDINAL"));
+        assert!(lines[2].starts_with("default     2"));
+        assert_eq!(lines.len(), 5, "{only}");
+
+        let names = claims(&reports, &settings(OutputFormat::Name), false, true).unwrap();
+        assert_eq!(
+            names,
+            "persistentvolumeclaim/data-web-2\npersistentvolumeclaim/data-web-3\n"
+        );
+    }
+
+    #[test]
+    fn json_orphans_keep_envelope() {
+        let reports = vec![claim_map(&snapshot(1, 0, &["data"], 0..2))];
+        let text = claims(&reports, &settings(OutputFormat::Json), false, true).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(doc["kind"], "StatefulSetClaims");
+        assert_eq!(doc["items"][0]["claims"].as_array().unwrap().len(), 1);
+        assert_eq!(doc["items"][0]["summary"]["orphaned"], 1);
+    }
+
+    #[test]
+    fn access_mode_abbreviations() {
+        assert_eq!(
+            access_modes(&["ReadWriteOnce".into(), "ReadWriteMany".into()]),
+            "RWO,RWX"
+        );
+        assert_eq!(access_modes(&[]), "-");
     }
 }

@@ -1,0 +1,1008 @@
+//! Executes rollout steps against the cluster, driven by two long-lived watches (the
+//! StatefulSet by name, its pods by selector): one LIST+WATCH each for the whole run, one PATCH
+//! per step, no polling and no fixed sleeps. Each step ends when every pod it covers runs the
+//! update revision Ready (and Available after `minReadySeconds`); it stops at once on Ctrl-C,
+//! on a pod that cannot become Ready, on a failed check, on the deadline, or when someone else
+//! edits the StatefulSet (never overwriting their change).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use futures::stream::{BoxStream, StreamExt};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use jiff::Timestamp;
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{Event as CoreEvent, Pod};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, Preconditions};
+use kube::runtime::watcher::{self, Event};
+use kube::runtime::WatchStreamExt;
+use kube::Client;
+use serde_json::Value;
+
+use super::model::{self, StrategyKind};
+use super::patch;
+use super::plan::{HttpCheck, Step};
+use crate::error::{Error, Result, Subject};
+use crate::identity;
+
+/// Reads a pod's data counter (sts-visits' mechanism); `None` when it has none.
+pub type CounterReader = Arc<dyn Fn(Pod) -> BoxFuture<'static, Result<Option<u64>>> + Send + Sync>;
+
+/// Why a run stopped before its plan was done.
+#[derive(Debug)]
+pub enum Stop {
+    /// Ctrl-C.
+    Interrupted,
+    /// The step deadline passed; the text names the stuck pods, their state and events.
+    Timeout(String),
+    /// A pod cannot become Ready, or a check failed.
+    Failed(String),
+    /// Someone else changed the StatefulSet; nothing of theirs was overwritten.
+    ConcurrentEdit(String),
+    /// `kubectl sts-rollout pause` ran elsewhere.
+    PausedElsewhere,
+    /// An API error.
+    Api(Error),
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stop::Interrupted => f.write_str("interrupted"),
+            Stop::Timeout(t) | Stop::Failed(t) => f.write_str(t),
+            Stop::ConcurrentEdit(t) => write!(f, "concurrent edit detected: {t}"),
+            Stop::PausedElsewhere => f.write_str("the rollout was paused by another process"),
+            Stop::Api(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Self {
+        Stop::Api(e)
+    }
+}
+
+/// Where one pod of a step stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PodPhase {
+    /// Still on an older revision, waiting for its turn.
+    Waiting,
+    /// Being replaced: terminating, missing, pending or not Ready yet (the text says which).
+    Replacing(String),
+    /// Ready on the update revision, not yet Available (`minReadySeconds`).
+    Ready,
+    /// Available on the update revision.
+    Done,
+}
+
+/// One pod's progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodProgress {
+    /// Ordinal.
+    pub ordinal: i32,
+    /// Pod name.
+    pub pod: String,
+    /// Phase.
+    pub phase: PodPhase,
+    /// The UID of the pod currently holding the ordinal.
+    pub uid: Option<String>,
+    /// Whether it is Ready (on any revision).
+    pub ready: bool,
+}
+
+/// A step's progress over the watched objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepProgress {
+    /// One entry per covered ordinal, highest first.
+    pub pods: Vec<PodProgress>,
+    /// Every covered pod is Done.
+    pub done: bool,
+    /// When to look again though nothing changes (minReadySeconds).
+    pub wake_at: Option<Timestamp>,
+    /// A pod on the update revision that will not become Ready by waiting: (pod, reason).
+    pub failed: Option<(String, String)>,
+    /// The observed update revision.
+    pub update_revision: Option<String>,
+}
+
+/// Progress of the pods with `covered` ordinals toward the update revision.
+pub fn step_progress(
+    sts: &StatefulSet,
+    pods: &BTreeMap<String, Pod>,
+    covered: &[i32],
+    now: Timestamp,
+) -> StepProgress {
+    let name = sts.metadata.name.as_deref().unwrap_or("");
+    let update = model::observed_update_revision(sts).map(str::to_string);
+    let min_ready = model::min_ready_seconds(sts);
+    let by_ordinal = model::pods_by_ordinal(sts, pods.values());
+    let mut out = StepProgress {
+        pods: vec![],
+        done: update.is_some(),
+        wake_at: None,
+        failed: None,
+        update_revision: update.clone(),
+    };
+    for &ordinal in covered {
+        let pod_name = identity::pod_name(name, ordinal);
+        let pod = by_ordinal.get(&ordinal);
+        let phase = match pod {
+            None => PodPhase::Replacing("Missing".into()),
+            Some(p) if model::is_terminating(p) => PodPhase::Replacing("Terminating".into()),
+            Some(p) if update.is_none() || model::pod_revision(p) != update.as_deref() => {
+                PodPhase::Waiting
+            }
+            Some(p) => match model::availability(p, min_ready, now) {
+                Ok(()) => PodPhase::Done,
+                Err(Some(at)) => {
+                    out.wake_at = Some(out.wake_at.map_or(at, |w: Timestamp| w.min(at)));
+                    PodPhase::Ready
+                }
+                Err(None) => {
+                    if let Some(reason) = model::failure_reason(p) {
+                        out.failed.get_or_insert((pod_name.clone(), reason));
+                    }
+                    PodPhase::Replacing(crate::pods::display_status(p))
+                }
+            },
+        };
+        if phase != PodPhase::Done {
+            out.done = false;
+        }
+        out.pods.push(PodProgress {
+            ordinal,
+            pod: pod_name,
+            uid: pod.and_then(|p| p.metadata.uid.clone()),
+            ready: pod.is_some_and(|p| model::is_ready(p)),
+            phase,
+        });
+    }
+    out
+}
+
+/// OnDelete: the pods to delete now, highest ordinal first, so that at most `max_unavailable`
+/// covered pods are being replaced at once. `deleted` holds UIDs already deleted.
+pub fn next_deletions(
+    progress: &StepProgress,
+    max_unavailable: i32,
+    deleted: &BTreeSet<String>,
+) -> Vec<(String, String)> {
+    let busy = progress
+        .pods
+        .iter()
+        .filter(|p| match &p.phase {
+            PodPhase::Replacing(_) | PodPhase::Ready => true,
+            PodPhase::Waiting => p.uid.as_ref().is_some_and(|u| deleted.contains(u)),
+            PodPhase::Done => false,
+        })
+        .count() as i32;
+    let free = (max_unavailable.max(1) - busy).max(0) as usize;
+    progress
+        .pods
+        .iter()
+        .filter(|p| p.phase == PodPhase::Waiting)
+        .filter_map(|p| Some((p.pod.clone(), p.uid.clone()?)))
+        .filter(|(_, uid)| !deleted.contains(uid))
+        .take(free)
+        .collect()
+}
+
+/// A change made by someone else since our last write, if any: a spec change (generation moved
+/// past ours), a partition other than the one we set, or our state annotation marked paused.
+pub fn foreign_change(
+    sts: &StatefulSet,
+    our_generation: i64,
+    our_partition: Option<i32>,
+) -> Option<Stop> {
+    let generation = sts.metadata.generation.unwrap_or(0);
+    if generation < our_generation {
+        return None; // an event from before our own patch
+    }
+    if let Some(state) = super::state::RolloutState::of(sts) {
+        if state.paused {
+            return Some(Stop::PausedElsewhere);
+        }
+    }
+    if let Some(expected) = our_partition {
+        let actual = model::partition(sts);
+        if actual != expected {
+            return Some(Stop::ConcurrentEdit(format!(
+                "spec.updateStrategy.rollingUpdate.partition is {actual}, but kubectl sts-rollout last set it to {expected}: someone else changed it; not overwriting"
+            )));
+        }
+    }
+    if generation > our_generation {
+        return Some(Stop::ConcurrentEdit(format!(
+            "the StatefulSet spec was changed by someone else (generation {our_generation} -> {generation}); not overwriting"
+        )));
+    }
+    None
+}
+
+enum Change {
+    Sts(std::result::Result<Event<StatefulSet>, watcher::Error>),
+    Pod(std::result::Result<Event<Pod>, watcher::Error>),
+}
+
+/// The objects the watches have delivered so far.
+#[derive(Default)]
+pub struct Live {
+    /// The StatefulSet, once listed.
+    pub sts: Option<StatefulSet>,
+    /// Its pods by name, once listed.
+    pub pods: BTreeMap<String, Pod>,
+    pending_pods: BTreeMap<String, Pod>,
+    pods_synced: bool,
+}
+
+/// How the driver talks to the user: lines on stdout, per-pod spinners on a terminal.
+pub struct Ui {
+    multi: Option<MultiProgress>,
+    bars: BTreeMap<String, ProgressBar>,
+    last: BTreeMap<String, String>,
+}
+
+impl Ui {
+    /// Spinners on stderr when `progress` (stderr is a terminal).
+    pub fn new(progress: bool) -> Ui {
+        Ui {
+            multi: progress.then(MultiProgress::new),
+            bars: BTreeMap::new(),
+            last: BTreeMap::new(),
+        }
+    }
+
+    /// A line on stdout (above any spinners).
+    pub fn say(&self, line: &str) {
+        match &self.multi {
+            Some(m) => {
+                let _ = m.println(line);
+            }
+            None => println!("{line}"),
+        }
+    }
+
+    fn pod_state(&mut self, pod: &str, text: &str, finished: bool) {
+        if self.last.get(pod).map(String::as_str) == Some(text) {
+            return;
+        }
+        self.last.insert(pod.to_string(), text.to_string());
+        match &self.multi {
+            Some(m) => {
+                let bar = self.bars.entry(pod.to_string()).or_insert_with(|| {
+                    let b = m.add(ProgressBar::new(1));
+                    if let Ok(style) =
+                        ProgressStyle::with_template("{spinner} {prefix:<12} [{bar:10}] {msg}")
+                    {
+                        b.set_style(style.progress_chars("#>-"));
+                    }
+                    b.set_prefix(pod.to_string());
+                    b.enable_steady_tick(Duration::from_millis(120));
+                    b
+                });
+                bar.set_message(text.to_string());
+                if finished {
+                    bar.set_position(1);
+                    bar.finish();
+                }
+            }
+            None => println!("  {pod}: {text}"),
+        }
+    }
+
+    /// Clears finished spinners.
+    pub fn clear(&mut self) {
+        for (_, bar) in std::mem::take(&mut self.bars) {
+            bar.finish_and_clear();
+        }
+        self.last.clear();
+    }
+}
+
+/// Checks run on each pod of a step.
+#[derive(Clone, Default)]
+pub struct Checks {
+    /// GET through the pod proxy once the pod is Ready.
+    pub http: Option<HttpCheck>,
+    /// Counter reader for `--data-check`.
+    pub data: Option<CounterReader>,
+}
+
+/// A running rollout: the watches, what we last wrote, and the user interface.
+pub struct Driver {
+    /// The API client.
+    pub client: Client,
+    /// Namespace.
+    pub namespace: String,
+    /// StatefulSet name.
+    pub name: String,
+    sts_api: Api<StatefulSet>,
+    pods_api: Api<Pod>,
+    stream: BoxStream<'static, Change>,
+    /// The watched objects.
+    pub live: Live,
+    /// The generation our last patch produced (or we read).
+    pub our_generation: i64,
+    /// The partition we last set (RollingUpdate).
+    pub our_partition: Option<i32>,
+    interrupted: tokio::sync::watch::Receiver<bool>,
+    /// Output.
+    pub ui: Ui,
+    /// Pod checks.
+    pub checks: Checks,
+}
+
+/// Starts listening for Ctrl-C; the receiver turns true on the first one.
+pub fn listen_for_interrupt() -> tokio::sync::watch::Receiver<bool> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = tx.send(true);
+        }
+    });
+    rx
+}
+
+impl Driver {
+    /// Opens both watches for `sts` (already read).
+    pub fn open(
+        client: Client,
+        sts: &StatefulSet,
+        interrupted: tokio::sync::watch::Receiver<bool>,
+        progress: bool,
+        checks: Checks,
+    ) -> Driver {
+        let namespace = sts.metadata.namespace.clone().unwrap_or_default();
+        let name = sts.metadata.name.clone().unwrap_or_default();
+        let sts_api: Api<StatefulSet> = Api::namespaced(client.clone(), &namespace);
+        let pods_api: Api<Pod> = Api::namespaced(client.clone(), &namespace);
+        let selector = sts
+            .spec
+            .as_ref()
+            .map(|s| crate::read::selector_string(&s.selector))
+            .unwrap_or_default();
+        let sts_stream = watcher::watcher(
+            sts_api.clone(),
+            watcher::Config::default().fields(&format!("metadata.name={name}")),
+        )
+        .default_backoff()
+        .map(Change::Sts);
+        let mut pod_config = watcher::Config::default();
+        if !selector.is_empty() {
+            pod_config = pod_config.labels(&selector);
+        }
+        let pod_stream = watcher::watcher(pods_api.clone(), pod_config)
+            .default_backoff()
+            .map(Change::Pod);
+        Driver {
+            client,
+            namespace,
+            name,
+            sts_api,
+            pods_api,
+            stream: futures::stream::select(sts_stream, pod_stream).boxed(),
+            live: Live {
+                sts: None,
+                ..Default::default()
+            },
+            our_generation: sts.metadata.generation.unwrap_or(0),
+            our_partition: (model::strategy(sts) == StrategyKind::RollingUpdate)
+                .then(|| model::partition(sts)),
+            interrupted,
+            ui: Ui::new(progress),
+            checks,
+        }
+    }
+
+    fn apply(&mut self, change: Change) {
+        match change {
+            Change::Sts(Ok(Event::Apply(s) | Event::InitApply(s))) => self.live.sts = Some(s),
+            Change::Sts(Ok(Event::Delete(_))) => self.live.sts = None,
+            Change::Sts(_) => {}
+            Change::Pod(Ok(ev)) => {
+                let name_of = |p: &Pod| p.metadata.name.clone().unwrap_or_default();
+                match ev {
+                    Event::Apply(p) => {
+                        self.live.pods.insert(name_of(&p), p);
+                    }
+                    Event::Delete(p) => {
+                        self.live.pods.remove(&name_of(&p));
+                    }
+                    Event::Init => self.live.pending_pods.clear(),
+                    Event::InitApply(p) => {
+                        self.live.pending_pods.insert(name_of(&p), p);
+                    }
+                    Event::InitDone => {
+                        self.live.pods = std::mem::take(&mut self.live.pending_pods);
+                        self.live.pods_synced = true;
+                    }
+                }
+            }
+            // Errors are retried by the watcher with backoff; a relist follows.
+            Change::Pod(Err(_)) => {}
+        }
+    }
+
+    fn fresh_sts(&self) -> Option<&StatefulSet> {
+        self.live
+            .sts
+            .as_ref()
+            .filter(|s| s.metadata.generation.unwrap_or(0) >= self.our_generation)
+    }
+
+    /// Waits for the next change, the deadline, a wake-up time or Ctrl-C.
+    async fn next(
+        &mut self,
+        deadline: tokio::time::Instant,
+        wake_at: Option<Timestamp>,
+    ) -> std::result::Result<(), Stop> {
+        let wake = wake_at.map(|t| {
+            let secs = (t - Timestamp::now()).get_milliseconds().max(0) as u64;
+            tokio::time::Instant::now() + Duration::from_millis(secs + 5)
+        });
+        let mut interrupted = self.interrupted.clone();
+        if *interrupted.borrow() {
+            return Err(Stop::Interrupted);
+        }
+        tokio::select! {
+            _ = interrupted.changed() => Err(Stop::Interrupted),
+            _ = tokio::time::sleep_until(deadline) => Err(Stop::Timeout(String::new())),
+            _ = async { match wake { Some(w) => tokio::time::sleep_until(w).await, None => futures::future::pending().await } } => Ok(()),
+            change = self.stream.next() => {
+                match change {
+                    Some(c) => { self.apply(c); Ok(()) }
+                    None => Err(Stop::Api(Error::Other("watch streams ended".into()))),
+                }
+            }
+        }
+    }
+
+    /// Waits until the controller has observed our latest spec (so `updateRevision` is ours).
+    pub async fn await_observed(
+        &mut self,
+        timeout: Duration,
+    ) -> std::result::Result<StatefulSet, Stop> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if let Some(sts) = self.fresh_sts() {
+                if let Some(stop) = foreign_change(sts, self.our_generation, self.our_partition) {
+                    return Err(stop);
+                }
+                if model::observed(sts) && self.live.pods_synced {
+                    return Ok(sts.clone());
+                }
+            }
+            match self.next(deadline, None).await {
+                Err(Stop::Timeout(_)) => {
+                    return Err(Stop::Timeout(format!(
+                        "timed out after {}s waiting for the StatefulSet controller to observe generation {} of statefulset {:?}",
+                        timeout.as_secs(),
+                        self.our_generation,
+                        self.name
+                    )))
+                }
+                other => other?,
+            }
+        }
+    }
+
+    /// Waits `pause`, watching for foreign edits and Ctrl-C meanwhile.
+    pub async fn pause_for(&mut self, pause: Duration) -> std::result::Result<(), Stop> {
+        let deadline = tokio::time::Instant::now() + pause;
+        loop {
+            if let Some(sts) = self.fresh_sts() {
+                if let Some(stop) = foreign_change(sts, self.our_generation, self.our_partition) {
+                    return Err(stop);
+                }
+            }
+            match self.next(deadline, None).await {
+                Err(Stop::Timeout(_)) => return Ok(()),
+                other => other?,
+            }
+        }
+    }
+
+    /// Applies a JSON patch to the StatefulSet; a failed `test` becomes [`Stop::ConcurrentEdit`].
+    pub async fn patch(&mut self, ops: &[Value]) -> std::result::Result<StatefulSet, Stop> {
+        let sts = patch_sts(&self.sts_api, &self.name, &self.namespace, ops).await?;
+        self.our_generation = sts.metadata.generation.unwrap_or(0);
+        if model::strategy(&sts) == StrategyKind::RollingUpdate {
+            self.our_partition = Some(model::partition(&sts));
+        }
+        self.live.sts = Some(sts.clone());
+        Ok(sts)
+    }
+
+    /// Whether both watches have listed.
+    pub fn synced(&self) -> bool {
+        self.live.sts.is_some() && self.live.pods_synced
+    }
+
+    /// Waits for any change (or the deadline, or Ctrl-C).
+    pub async fn wait_any(
+        &mut self,
+        deadline: Option<tokio::time::Instant>,
+    ) -> std::result::Result<(), Stop> {
+        let deadline = deadline
+            .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(365 * 86400));
+        self.next(deadline, None).await
+    }
+
+    /// The latest StatefulSet we know.
+    pub fn sts(&self) -> Option<&StatefulSet> {
+        self.live.sts.as_ref()
+    }
+
+    /// Runs one step: waits until every covered pod is Available on the update revision,
+    /// deleting pods first for OnDelete, running the checks on each new pod.
+    pub async fn run_step(
+        &mut self,
+        step: &Step,
+        total: usize,
+        strategy: StrategyKind,
+        max_unavailable: i32,
+        timeout: Duration,
+        mut before: BTreeMap<i32, Option<u64>>,
+    ) -> std::result::Result<(), Stop> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut deleted: BTreeSet<String> = BTreeSet::new();
+        let mut checked: BTreeSet<i32> = BTreeSet::new();
+        let step_ordinals: BTreeSet<i32> = step.ordinals.iter().copied().collect();
+        // RollingUpdate: the controller restarts the pods once the partition drops; their
+        // counters are read by the caller before that (see `read_counters`).
+        let mut last_progress: Option<StepProgress> = None;
+        loop {
+            let mut wake = None;
+            if let (Some(sts), true) = (self.fresh_sts(), self.live.pods_synced) {
+                if let Some(stop) = foreign_change(sts, self.our_generation, self.our_partition) {
+                    return Err(stop);
+                }
+                let sts = sts.clone();
+                let progress =
+                    step_progress(&sts, &self.live.pods, &step.covered, Timestamp::now());
+                for p in &progress.pods {
+                    let (text, finished) = match &p.phase {
+                        PodPhase::Waiting => ("waiting".to_string(), false),
+                        PodPhase::Replacing(s) => (s.clone(), false),
+                        PodPhase::Ready => ("Ready, waiting minReadySeconds".to_string(), false),
+                        PodPhase::Done => (
+                            format!(
+                                "Ready on revision {}",
+                                progress.update_revision.as_deref().unwrap_or("?")
+                            ),
+                            true,
+                        ),
+                    };
+                    let relevant = step_ordinals.contains(&p.ordinal) || p.phase != PodPhase::Done;
+                    if progress.update_revision.is_some() && relevant {
+                        self.ui.pod_state(&p.pod, &text, finished);
+                    }
+                }
+                if let Some((pod, reason)) = &progress.failed {
+                    return Err(Stop::Failed(format!(
+                        "step {}/{total}: pod {pod} on the update revision cannot become Ready: {reason}",
+                        step.number
+                    )));
+                }
+                for p in progress.pods.iter().filter(|p| p.phase == PodPhase::Done) {
+                    if checked.contains(&p.ordinal) || !step_ordinals.contains(&p.ordinal) {
+                        continue;
+                    }
+                    self.check_pod(step, total, p, before.get(&p.ordinal).copied().flatten())
+                        .await?;
+                    checked.insert(p.ordinal);
+                }
+                if strategy == StrategyKind::OnDelete {
+                    for (pod, uid) in next_deletions(&progress, max_unavailable, &deleted) {
+                        let ordinal = identity::ordinal_after(&pod, &self.name).unwrap_or(-1);
+                        if let Some(reader) = self.checks.data.clone() {
+                            if let Some(obj) = self.live.pods.get(&pod).cloned() {
+                                let value = reader(obj).await.map_err(|e| {
+                                    Stop::Failed(format!("data check: cannot read the counter of {pod} before its restart: {e}"))
+                                })?;
+                                before.insert(ordinal, value);
+                            }
+                        }
+                        self.delete_pod(&pod, &uid).await?;
+                        self.ui.say(&format!("pod \"{pod}\" deleted"));
+                        deleted.insert(uid);
+                    }
+                }
+                if progress.done && step_ordinals.iter().all(|o| checked.contains(o)) {
+                    self.ui.clear();
+                    return Ok(());
+                }
+                wake = progress.wake_at;
+                last_progress = Some(progress);
+            }
+            match self.next(deadline, wake).await {
+                Err(Stop::Timeout(_)) => {
+                    return Err(Stop::Timeout(
+                        self.describe_stuck(step, total, timeout, last_progress.as_ref())
+                            .await,
+                    ))
+                }
+                other => other?,
+            }
+        }
+    }
+
+    /// Reads the counters of pods about to restart (RollingUpdate `--data-check`).
+    pub async fn read_counters(
+        &self,
+        ordinals: &[i32],
+    ) -> std::result::Result<BTreeMap<i32, Option<u64>>, Stop> {
+        let mut out = BTreeMap::new();
+        let Some(reader) = self.checks.data.clone() else {
+            return Ok(out);
+        };
+        for &o in ordinals {
+            let name = identity::pod_name(&self.name, o);
+            if let Some(pod) = self.live.pods.get(&name).filter(|p| model::is_ready(p)) {
+                let value = reader(pod.clone()).await.map_err(|e| {
+                    Stop::Failed(format!(
+                        "data check: cannot read the counter of {name} before its restart: {e}"
+                    ))
+                })?;
+                out.insert(o, value);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn compare_one(
+        &self,
+        step: &Step,
+        total: usize,
+        pod: Pod,
+        before: Option<u64>,
+    ) -> std::result::Result<(), Stop> {
+        let Some(reader) = self.checks.data.clone() else {
+            return Ok(());
+        };
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let after = reader(pod).await.map_err(|e| {
+            Stop::Failed(format!(
+                "step {}/{total}: data check: cannot read the counter of {name} after its restart: {e}",
+                step.number
+            ))
+        })?;
+        match (before, after) {
+            (Some(b), a) if a.unwrap_or(0) < b => Err(Stop::Failed(format!(
+                "step {}/{total}: data check failed on {name}: its counter went down from {b} to {} across the restart (data lost)",
+                step.number,
+                a.map(|v| v.to_string()).unwrap_or_else(|| "nothing".into())
+            ))),
+            (b, a) => {
+                self.ui.say(&format!(
+                    "  {name}: data check ok ({} -> {})",
+                    b.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+                    a.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
+                ));
+                Ok(())
+            }
+        }
+    }
+
+    async fn check_pod(
+        &self,
+        step: &Step,
+        total: usize,
+        p: &PodProgress,
+        before: Option<u64>,
+    ) -> std::result::Result<(), Stop> {
+        let Some(pod) = self.live.pods.get(&p.pod).cloned() else {
+            return Ok(());
+        };
+        if let Some(check) = &self.checks.http {
+            http_check(&self.client, &pod, check)
+                .await
+                .map_err(|e| Stop::Failed(format!("step {}/{total}: {e}", step.number)))?;
+            self.ui.say(&format!("  {}: GET {} ok", p.pod, check.path));
+        }
+        if before.is_some() {
+            self.compare_one(step, total, pod, before).await?;
+        }
+        Ok(())
+    }
+
+    async fn delete_pod(&self, pod: &str, uid: &str) -> std::result::Result<(), Stop> {
+        let dp = DeleteParams {
+            preconditions: Some(Preconditions {
+                uid: Some(uid.to_string()),
+                resource_version: None,
+            }),
+            ..Default::default()
+        };
+        match self.pods_api.delete(pod, &dp).await {
+            Ok(_) => Ok(()),
+            // Already gone or replaced: the watch shows what happened.
+            Err(kube::Error::Api(s)) if s.code == 404 || s.code == 409 => Ok(()),
+            Err(e) => Err(Stop::Api(Error::from_kube(
+                e,
+                Subject::object("delete", "pods", pod, Some(&self.namespace)),
+            ))),
+        }
+    }
+
+    async fn describe_stuck(
+        &self,
+        step: &Step,
+        total: usize,
+        timeout: Duration,
+        progress: Option<&StepProgress>,
+    ) -> String {
+        let mut text = format!(
+            "timed out after {} waiting for step {}/{total} (partition {})",
+            crate::age::human_duration(timeout.as_secs() as i64),
+            step.number,
+            step.partition
+        );
+        let Some(progress) = progress else {
+            text.push_str(": the watches delivered nothing");
+            return text;
+        };
+        let stuck: Vec<&PodProgress> = progress
+            .pods
+            .iter()
+            .filter(|p| p.phase != PodPhase::Done)
+            .collect();
+        let events: Vec<CoreEvent> =
+            Api::<CoreEvent>::namespaced(self.client.clone(), &self.namespace)
+                .list(&ListParams::default())
+                .await
+                .map(|l| l.items)
+                .unwrap_or_default();
+        let rev = progress.update_revision.as_deref().unwrap_or("?");
+        for p in stuck {
+            let state = match &p.phase {
+                PodPhase::Waiting => "not yet replaced (still on an older revision)".to_string(),
+                PodPhase::Replacing(s) => format!("{s}, not Ready on revision {rev}"),
+                PodPhase::Ready => "Ready but not yet Available (minReadySeconds)".into(),
+                PodPhase::Done => continue,
+            };
+            text.push_str(&format!("\n  pod {}: {state}", p.pod));
+            let mut mine: Vec<&CoreEvent> = events
+                .iter()
+                .filter(|e| e.involved_object.name.as_deref() == Some(p.pod.as_str()))
+                .collect();
+            mine.sort_by_key(|e| {
+                e.last_timestamp
+                    .as_ref()
+                    .map(|t| t.0)
+                    .or(e.event_time.as_ref().map(|t| t.0))
+            });
+            if mine.is_empty() {
+                text.push_str("\n    (no events)");
+            }
+            for e in mine.iter().rev().take(3).rev() {
+                text.push_str(&format!(
+                    "\n    {} {}: {}",
+                    e.type_.as_deref().unwrap_or("Normal"),
+                    e.reason.as_deref().unwrap_or(""),
+                    e.message.as_deref().unwrap_or("")
+                ));
+            }
+        }
+        text
+    }
+}
+
+/// Patches the StatefulSet with a JSON patch; a 422 (failed `test`) is reported with what the
+/// object holds now.
+pub async fn patch_sts(
+    api: &Api<StatefulSet>,
+    name: &str,
+    namespace: &str,
+    ops: &[Value],
+) -> std::result::Result<StatefulSet, Stop> {
+    let typed = patch::to_patch(ops)?;
+    match api
+        .patch(name, &PatchParams::default(), &Patch::Json::<()>(typed))
+        .await
+    {
+        Ok(sts) => Ok(sts),
+        Err(kube::Error::Api(s)) if s.code == 422 => {
+            let now = api.get(name).await.ok();
+            let partition = now.as_ref().map(model::partition);
+            let generation = now.as_ref().and_then(|s| s.metadata.generation);
+            let expected: Vec<String> = ops
+                .iter()
+                .filter(|o| o["op"] == "test")
+                .map(|o| format!("{} == {}", o["path"].as_str().unwrap_or(""), o["value"]))
+                .collect();
+            Err(Stop::ConcurrentEdit(format!(
+                "statefulset {name:?} in namespace {namespace:?} changed since we read it (expected {}; now partition {}, generation {}); nothing was overwritten",
+                expected.join(", "),
+                partition.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
+                generation.map(|g| g.to_string()).unwrap_or_else(|| "?".into()),
+            )))
+        }
+        Err(e) => Err(Stop::Api(Error::from_kube(
+            e,
+            Subject::object("patch", "statefulset", name, Some(namespace)),
+        ))),
+    }
+}
+
+/// The port a check uses: the given number, a named container port, else the first one.
+pub fn resolve_port(pod: &Pod, port: Option<&str>) -> Option<i32> {
+    let ports: Vec<_> = pod
+        .spec
+        .as_ref()?
+        .containers
+        .iter()
+        .flat_map(|c| c.ports.iter().flatten())
+        .collect();
+    match port {
+        Some(p) => match p.parse::<i32>() {
+            Ok(n) => Some(n),
+            Err(_) => ports
+                .iter()
+                .find(|cp| cp.name.as_deref() == Some(p))
+                .map(|cp| cp.container_port),
+        },
+        None => ports.first().map(|cp| cp.container_port),
+    }
+}
+
+/// GETs `check.path` on `pod` through the API server's pod proxy; 2xx passes.
+pub async fn http_check(client: &Client, pod: &Pod, check: &HttpCheck) -> Result<()> {
+    let name = pod.metadata.name.clone().unwrap_or_default();
+    let ns = pod.metadata.namespace.clone().unwrap_or_default();
+    let port = resolve_port(pod, check.port.as_deref()).ok_or_else(|| {
+        Error::invalid(
+            format!(
+                "--check-http: pod {name} has no container port {:?}",
+                check.port.as_deref().unwrap_or("(any)")
+            ),
+            "give the port number explicitly, e.g. --check-http 8080/healthz",
+        )
+    })?;
+    let url = format!(
+        "/api/v1/namespaces/{ns}/pods/{name}:{port}/proxy{}",
+        check.path
+    );
+    let req = http::Request::get(&url)
+        .body(Vec::new())
+        .map_err(|e| Error::Other(e.to_string()))?;
+    let last = match client.send(req.map(kube::client::Body::from)).await {
+        Ok(resp) if resp.status().is_success() => return Ok(()),
+        Ok(resp) => format!("HTTP {}", resp.status()),
+        Err(e) => e.to_string(),
+    };
+    Err(Error::Other(format!(
+        "check failed: GET {} on pod {name} (port {port}) answered {last}",
+        check.path
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rollout::model::fixtures::*;
+
+    fn pods(list: Vec<Pod>) -> BTreeMap<String, Pod> {
+        list.into_iter()
+            .map(|p| (p.metadata.name.clone().unwrap(), p))
+            .collect()
+    }
+
+    #[test]
+    fn step_done_only_when_covered_pods_are_updated_and_ready() {
+        let s = sts(3, 0, Some(1));
+        let live = pods(vec![
+            pod(0, "web-old", Some(60)),
+            pod(1, "web-new", None),
+            pod(2, "web-new", Some(60)),
+        ]);
+        let p = step_progress(&s, &live, &[2, 1], now());
+        assert!(!p.done);
+        assert_eq!(p.pods[0].phase, PodPhase::Done);
+        assert!(matches!(p.pods[1].phase, PodPhase::Replacing(_)));
+        let live = pods(vec![
+            pod(0, "web-old", Some(60)),
+            pod(1, "web-new", Some(60)),
+            pod(2, "web-new", Some(60)),
+        ]);
+        assert!(step_progress(&s, &live, &[2, 1], now()).done);
+        // Not observed yet: never done.
+        let mut unobserved = s.clone();
+        unobserved.metadata.generation = Some(3);
+        assert!(!step_progress(&unobserved, &live, &[2, 1], now()).done);
+    }
+
+    #[test]
+    fn min_ready_seconds_sets_a_wake_up() {
+        let mut s = sts(1, 0, Some(0));
+        s.spec.as_mut().unwrap().min_ready_seconds = Some(30);
+        let live = pods(vec![pod(0, "web-new", Some(10))]);
+        let p = step_progress(&s, &live, &[0], now());
+        assert_eq!(p.pods[0].phase, PodPhase::Ready);
+        assert_eq!(p.wake_at, Some(now() + jiff::SignedDuration::from_secs(20)));
+    }
+
+    #[test]
+    fn crash_loop_fails_fast() {
+        let s = sts(1, 0, Some(0));
+        let mut bad = pod(0, "web-new", None);
+        bad.status.as_mut().unwrap().container_statuses =
+            Some(vec![k8s_openapi::api::core::v1::ContainerStatus {
+                name: "app".into(),
+                state: Some(k8s_openapi::api::core::v1::ContainerState {
+                    waiting: Some(k8s_openapi::api::core::v1::ContainerStateWaiting {
+                        reason: Some("CrashLoopBackOff".into()),
+                        message: None,
+                    }),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }]);
+        let p = step_progress(&s, &pods(vec![bad]), &[0], now());
+        assert_eq!(p.failed, Some(("web-0".into(), "CrashLoopBackOff".into())));
+    }
+
+    #[test]
+    fn on_delete_deletes_highest_first_within_budget() {
+        let s = on_delete(sts(4, 0, None));
+        let live = pods(vec![
+            pod(0, "web-old", Some(60)),
+            pod(1, "web-old", Some(60)),
+            pod(2, "web-old", Some(60)),
+            pod(3, "web-old", Some(60)),
+        ]);
+        let p = step_progress(&s, &live, &[3, 2, 1, 0], now());
+        let none = BTreeSet::new();
+        let d = next_deletions(&p, 1, &none);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].0, "web-3");
+        let d2 = next_deletions(&p, 2, &none);
+        assert_eq!(
+            d2.iter().map(|d| d.0.as_str()).collect::<Vec<_>>(),
+            ["web-3", "web-2"]
+        );
+        // web-3 deleted (still shown Waiting until the watch catches up): budget used.
+        let deleted: BTreeSet<String> = [d[0].1.clone()].into();
+        assert!(next_deletions(&p, 1, &deleted).is_empty());
+        // web-3 replaced and not Ready yet: still busy.
+        let live = pods(vec![
+            pod(0, "web-old", Some(60)),
+            pod(1, "web-old", Some(60)),
+            pod(2, "web-old", Some(60)),
+            pod(3, "web-new", None),
+        ]);
+        let p = step_progress(&s, &live, &[3, 2, 1, 0], now());
+        assert!(next_deletions(&p, 1, &deleted).is_empty());
+    }
+
+    #[test]
+    fn foreign_edits_are_detected_but_our_own_stale_events_are_not() {
+        let s = sts(5, 0, Some(4));
+        assert!(foreign_change(&s, 2, Some(4)).is_none());
+        assert!(matches!(
+            foreign_change(&s, 2, Some(5)),
+            Some(Stop::ConcurrentEdit(_))
+        ));
+        // Event from before our patch (generation 2 < 3): ignored.
+        assert!(foreign_change(&s, 3, Some(5)).is_none());
+        let mut newer = s.clone();
+        newer.metadata.generation = Some(4);
+        assert!(matches!(
+            foreign_change(&newer, 3, Some(4)),
+            Some(Stop::ConcurrentEdit(_))
+        ));
+    }
+
+    #[test]
+    fn ports_resolve_by_number_name_or_first() {
+        let mut p = pod(0, "x", Some(1));
+        p.spec = sts(1, 0, None).spec.unwrap().template.spec;
+        assert_eq!(resolve_port(&p, None), Some(8080));
+        assert_eq!(resolve_port(&p, Some("http")), Some(8080));
+        assert_eq!(resolve_port(&p, Some("9000")), Some(9000));
+        assert_eq!(resolve_port(&p, Some("metrics")), None);
+    }
+}

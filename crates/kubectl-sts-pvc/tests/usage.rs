@@ -1,0 +1,86 @@
+//! `kubectl sts-pvc usage`: the numbers match what the simulated app wrote to its volume.
+
+mod common;
+
+use common::{sts_manifest, Env};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, AttachParams};
+use tokio::io::AsyncReadExt;
+
+/// Sends `n` visits to a pod through the API server's pod proxy, as a browser would.
+async fn visit(env: &Env, pod: &str, n: usize) {
+    for _ in 0..n {
+        let url = format!("/api/v1/namespaces/{}/pods/{pod}:8080/proxy/", env.ns);
+        let req = http::Request::get(url).body(Vec::new()).unwrap();
+        env.client
+            .request_text(req)
+            .await
+            .expect("visit through the pod proxy");
+    }
+}
+
+/// The bytes of a file in a pod, read with `cat` over exec.
+async fn file_len(env: &Env, pod: &str, path: &str) -> u64 {
+    let pods: Api<Pod> = env.pod_api();
+    let params = AttachParams::default()
+        .stdin(false)
+        .stdout(true)
+        .stderr(false);
+    let mut proc = pods
+        .exec(pod, ["cat", path], &params)
+        .await
+        .expect("exec cat");
+    let mut out = Vec::new();
+    proc.stdout().unwrap().read_to_end(&mut out).await.unwrap();
+    proc.join().await.unwrap();
+    out.len() as u64
+}
+
+fn used_of(doc: &serde_json::Value, pvc: &str) -> u64 {
+    doc["items"][0]["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["pvc"] == pvc)
+        .unwrap_or_else(|| panic!("{pvc} in {doc}"))["usedBytes"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("usedBytes of {pvc} in {doc}"))
+}
+
+#[tokio::test]
+async fn usage_matches_what_the_app_wrote() {
+    let env = Env::start().await;
+    env.create_sts(sts_manifest("web", 2, &[("data", "64Mi")]))
+        .await;
+    env.wait_ready("web", 2).await;
+    visit(&env, "web-0", 25).await;
+    let written = file_len(&env, "web-0", "/data/visits").await;
+    assert!(written > 0, "the app wrote its counter");
+
+    let kubelet = env
+        .plugin(&["usage", "web", "--source", "kubelet", "-o", "json"])
+        .await;
+    assert_eq!(kubelet.code, 0, "{kubelet:?}");
+    let doc = kubelet.json();
+    assert_eq!(doc["kind"], "StatefulSetClaimUsage");
+    assert_eq!(used_of(&doc, "data-web-0"), written);
+
+    let exec = env.plugin(&["usage", "web", "-o", "json"]).await;
+    assert_eq!(exec.code, 0, "{exec:?}");
+    let used = used_of(&exec.json(), "data-web-0");
+    // df counts 1024-byte blocks.
+    assert!(
+        used >= written - written % 1024 && used <= written + 4096,
+        "df {used} vs {written}"
+    );
+
+    env.scale("web", 1).await;
+    env.wait_ready("web", 1).await;
+    let table = env.plugin(&["usage", "web"]).await;
+    assert_eq!(table.code, 0, "{table:?}");
+    assert!(
+        table.stdout.contains("- (orphaned: no pod)"),
+        "{}",
+        table.stdout
+    );
+}

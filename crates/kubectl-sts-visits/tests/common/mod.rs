@@ -1,0 +1,167 @@
+//! Harness for the end-to-end tests: the shared `sts_sim::testing::E2e` cluster (or a real one
+//! through `STS_E2E_KUBECONFIG`), the plugin binary run as a user would, traffic sent through
+//! the API server's proxies, and watch-driven waits.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Pod;
+use serde_json::Value;
+use sts_sim::testing::{stderr, visits_app_manifest, E2e};
+
+/// How long a test waits for the cluster to settle.
+pub const WAIT: Duration = Duration::from_secs(120);
+
+/// What a plugin run printed and returned.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// Runs `kubectl-sts-visits ARGS... --kubeconfig K -n NS`.
+pub async fn plugin(t: &E2e, args: &[&str]) -> Run {
+    let kc = t.kubeconfig.to_str().unwrap().to_string();
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--kubeconfig", &kc, "-n", &t.namespace]);
+    plugin_raw(&all).await
+}
+
+/// Runs the plugin with exactly `args`.
+pub async fn plugin_raw(args: &[&str]) -> Run {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-sts-visits"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("KUBECONFIG")
+        .output()
+        .await
+        .expect("run kubectl-sts-visits");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The seeds' app with extra container env vars and a different image.
+pub fn app_manifest(name: &str, replicas: i32, image: &str, env: &[(&str, &str)]) -> String {
+    let mut manifest = visits_app_manifest(name, replicas, "Parallel");
+    manifest = manifest.replace("image: example/visits-app:1.0", &format!("image: {image}"));
+    if !env.is_empty() {
+        let mut block = String::from("        env:\n");
+        for (k, v) in env {
+            block.push_str(&format!(
+                "        - name: {k}\n          value: {}\n",
+                serde_json::to_string(v).unwrap()
+            ));
+        }
+        manifest = manifest.replace("        ports:\n", &format!("{block}        ports:\n"));
+    }
+    manifest
+}
+
+/// Creates the objects of `manifest` and waits until the StatefulSet `name` is rolled out.
+pub async fn deploy_manifest(t: &E2e, name: &str, manifest: &str) {
+    let out = t.kubectl_stdin(&["create", "-f", "-"], manifest);
+    assert!(out.status.success(), "create failed: {}", stderr(&out));
+    rollout(t, name);
+}
+
+/// `kubectl rollout status statefulset/NAME`.
+pub fn rollout(t: &E2e, name: &str) {
+    t.kubectl_ok(&[
+        "rollout",
+        "status",
+        &format!("statefulset/{name}"),
+        "--timeout=120s",
+    ]);
+}
+
+/// Deploys the seeds' app with `replicas` Ready pods.
+pub async fn deploy(t: &E2e, name: &str, replicas: i32) {
+    deploy_manifest(t, name, &visits_app_manifest(name, replicas, "Parallel")).await;
+}
+
+async fn get_raw(t: &E2e, path: &str) -> String {
+    let req = http::Request::get(path).body(Vec::new()).unwrap();
+    t.client
+        .request_text(req)
+        .await
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+}
+
+/// One visit to `pod` through the API server's pod proxy.
+pub async fn visit_pod(t: &E2e, pod: &str) {
+    get_raw(
+        t,
+        &format!("/api/v1/namespaces/{}/pods/{pod}:8080/proxy/", t.namespace),
+    )
+    .await;
+}
+
+/// `n` visits through the app's ClusterIP Service (`NAME-web`), spread by the simulator.
+pub async fn visit_service(t: &E2e, app: &str, n: usize) {
+    for _ in 0..n {
+        get_raw(
+            t,
+            &format!(
+                "/api/v1/namespaces/{}/services/{app}-web:http/proxy/",
+                t.namespace
+            ),
+        )
+        .await;
+    }
+}
+
+/// What `kubectl exec POD -- cat FILE` shows (the ground truth the plugin must match).
+pub fn cat(t: &E2e, pod: &str, file: &str) -> String {
+    t.kubectl_ok(&["exec", pod, "--", "cat", file])
+}
+
+/// The count `kubectl exec POD -- cat /data/visits` shows.
+pub fn count_in(t: &E2e, pod: &str) -> u64 {
+    let text = cat(t, pod, "/data/visits");
+    text.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{pod} holds {text:?}"))
+}
+
+/// Waits until `pod` exists with a UID other than `old_uid` and is Ready.
+pub async fn wait_replaced_and_ready(t: &E2e, pod: &str, old_uid: &str) -> Pod {
+    t.wait_for::<Pod, _>(pod, WAIT, &format!("{pod} replaced and Ready"), |p| {
+        p.metadata.uid.as_deref() != Some(old_uid) && is_ready(p)
+    })
+    .await
+}
+
+/// Whether the pod's Ready condition is True.
+pub fn is_ready(p: &Pod) -> bool {
+    p.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+/// Items of a `StatefulSetVisits` document for one StatefulSet, by ordinal.
+pub fn items_of<'a>(doc: &'a Value, sts: &str) -> Vec<&'a Value> {
+    let mut items: Vec<&Value> = doc["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["statefulSet"] == sts)
+        .collect();
+    items.sort_by_key(|i| i["ordinal"].as_i64());
+    items
+}
