@@ -376,6 +376,15 @@ where
     F: FnOnce(&Value) -> Result<Value, ApiError>,
 {
     let key_ns = ns_key(rt, ns);
+    // Read what validation needs before taking the store's lock inside `modify`.
+    let ctx = validation::UpdateContext {
+        storage_class_allows_expansion: match (rt.plural, state.store.get(rt, &key_ns, name)) {
+            ("persistentvolumeclaims", Some(claim)) => {
+                storage_class_allows_expansion(state, &claim)
+            }
+            _ => None,
+        },
+    };
     let mut result_if_dry: Option<Value> = None;
     let written = state.store.modify(rt, &key_ns, name, |cur| {
         let mut next = compute(cur)?;
@@ -384,13 +393,6 @@ where
             m.remove("selfLink");
         }
         defaults::apply_defaults(rt.plural, &mut next);
-        let ctx = validation::UpdateContext {
-            storage_class_allows_expansion: if rt.plural == "persistentvolumeclaims" {
-                storage_class_allows_expansion(state, cur)
-            } else {
-                None
-            },
-        };
         // The ephemeralcontainers subresource may change only that list, which
         // `merge_for_update` already guards; pod-spec immutability applies to the rest.
         let mut compared = next.clone();

@@ -341,7 +341,7 @@ async fn partitioned_update_and_kubectl_rollout_commands() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn apply_twice_is_unchanged_and_rollout_status_refuses_on_delete() {
+async fn apply_twice_changes_nothing_and_rollout_status_refuses_on_delete() {
     let t = E2e::start().await;
     let manifest = visits_app_manifest("web", 2, "OrderedReady");
     let first = t.kubectl_stdin(&["apply", "-f", "-"], &manifest);
@@ -351,14 +351,29 @@ async fn apply_twice_is_unchanged_and_rollout_status_refuses_on_delete() {
         "{}",
         stdout(&first)
     );
+    t.kubectl_ok(&["rollout", "status", "statefulset/web", "--timeout=60s"]);
+    let generation = || {
+        t.kubectl_ok(&[
+            "get",
+            "statefulset",
+            "web",
+            "-o",
+            "jsonpath={.metadata.generation}",
+        ])
+    };
+    let before = generation();
     let second = t.kubectl_stdin(&["apply", "-f", "-"], &manifest);
     assert!(second.status.success(), "{}", stderr(&second));
     assert!(
-        stdout(&second).contains("statefulset.apps/web unchanged"),
+        stdout(&second).contains("service/web unchanged"),
         "{}",
         stdout(&second)
     );
-    t.kubectl_ok(&["rollout", "status", "statefulset/web", "--timeout=60s"]);
+    // kubectl re-sends the atomic volumeClaimTemplates list (the server defaulted it), but
+    // the patch changes nothing: same generation, no new revision.
+    assert_eq!(generation(), before, "{}", stdout(&second));
+    let revisions = t.kubectl_ok(&["get", "controllerrevisions", "-o", "name"]);
+    assert_eq!(revisions.lines().count(), 1, "{revisions}");
 
     t.kubectl_ok(&[
         "patch",
