@@ -154,9 +154,20 @@ fn pass(state: &State) {
         match collect_decision(obj, &live) {
             Collect::Keep => {}
             Collect::Delete => {
-                if owner_refs(obj).iter().all(|r| !owner_exists(state, ns, r)) {
-                    let _ =
-                        api::delete(state, rt, ns, meta(obj, "name"), &DeleteOptions::default());
+                // Decide on a fresh read and delete only that version: the pass's list may
+                // predate an orphaning (propagationPolicy=Orphan strips the references).
+                let Some(fresh) = state.store.get(rt, ns, meta(obj, "name")) else {
+                    continue;
+                };
+                let refs = owner_refs(&fresh);
+                if !refs.is_empty() && refs.iter().all(|r| !owner_exists(state, ns, r)) {
+                    let opts = DeleteOptions {
+                        precondition_rv: fresh["metadata"]["resourceVersion"]
+                            .as_str()
+                            .map(str::to_string),
+                        ..DeleteOptions::default()
+                    };
+                    let _ = api::delete(state, rt, ns, meta(&fresh, "name"), &opts);
                 }
             }
             Collect::DropRefs(uids) => {

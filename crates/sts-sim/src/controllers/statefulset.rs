@@ -1139,6 +1139,7 @@ fn owned_pods(state: &State, set: &Value) -> Vec<Obj> {
 fn claim_pods(state: &State, set: &Value) -> Vec<Obj> {
     let selector = &set["spec"]["selector"];
     let uid = uid_of(set);
+    let can_adopt = still_current(state, set);
     let mut owned = Vec::new();
     for pod in state.store.list(&resources::PODS, Some(ns_of(set))).0 {
         let matches =
@@ -1154,7 +1155,7 @@ fn claim_pods(state: &State, set: &Value) -> Vec<Obj> {
                 }
             }
             Some(_) => {}
-            None if matches && !is_deleting(set) && !is_terminating(&pod) => {
+            None if matches && can_adopt && !is_terminating(&pod) => {
                 if let Ok(adopted) = change_refs(state, &resources::PODS, &pod, |refs| {
                     refs.push(set_ref(set));
                 }) {
@@ -1167,12 +1168,23 @@ fn claim_pods(state: &State, set: &Value) -> Vec<Obj> {
     owned
 }
 
+/// Whether the set, read fresh, is still this object and not being deleted: a pass that
+/// started before a delete (say `propagationPolicy=Orphan`, then a re-create under the
+/// same name) must not adopt for the old one (upstream's `RecheckDeletionTimestamp`).
+fn still_current(state: &State, set: &Value) -> bool {
+    state
+        .store
+        .get(&resources::STATEFULSETS, ns_of(set), name_of(set))
+        .is_some_and(|fresh| uid_of(&fresh) == uid_of(set) && !is_deleting(&fresh))
+}
+
 /// ControllerRevisions matching the selector that the set owns or that have no
 /// controller (these are adopted).
 fn claim_revisions(state: &State, set: &Value) -> Vec<Obj> {
     let selector = &set["spec"]["selector"];
     let uid = uid_of(set);
     let mut out = Vec::new();
+    let can_adopt = still_current(state, set);
     for rev in state
         .store
         .list(&resources::CONTROLLERREVISIONS, Some(ns_of(set)))
@@ -1184,7 +1196,7 @@ fn claim_revisions(state: &State, set: &Value) -> Vec<Obj> {
         match controller_of(&rev) {
             Some(r) if r["uid"] == uid => out.push(rev),
             Some(_) => {}
-            None if !is_deleting(set) => {
+            None if can_adopt => {
                 if let Ok(adopted) =
                     change_refs(state, &resources::CONTROLLERREVISIONS, &rev, |refs| {
                         refs.push(set_ref(set));
