@@ -68,8 +68,9 @@ async fn traffic_through_the_service_is_counted_exactly() {
     let run = plugin(&t, &["app", "-o", "wide", "--sort", "visits"]).await;
     assert_eq!(run.code, 0, "{run:?}");
     let header = run.stdout.lines().next().unwrap();
+    let columns: Vec<&str> = header.split_whitespace().collect();
     assert!(
-        header.ends_with("IP   REVISION   RESTARTS   AGE"),
+        columns.ends_with(&["IP", "REVISION", "RESTARTS", "AGE"]),
         "{header}"
     );
     let counts: Vec<u64> = run
