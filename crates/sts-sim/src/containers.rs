@@ -536,33 +536,9 @@ impl ContainerView {
 // Capacity and quantities
 // ----------------------------------------------------------------------------------------
 
-/// Parses a Kubernetes quantity (`5Mi`, `1Gi`, `100M`, `1e3`) into bytes.
+/// A storage quantity in bytes (`5Mi`, `1G`, `1.5Ki`), via the API server's parser.
 pub fn parse_quantity(q: &str) -> Option<u64> {
-    let q = q.trim();
-    let split = q
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(q.len());
-    let (num, suffix) = q.split_at(split);
-    let num: f64 = num.parse().ok()?;
-    let mult: f64 = match suffix {
-        "" => 1.0,
-        "Ki" => 1024.0,
-        "Mi" => 1024f64.powi(2),
-        "Gi" => 1024f64.powi(3),
-        "Ti" => 1024f64.powi(4),
-        "Pi" => 1024f64.powi(5),
-        "Ei" => 1024f64.powi(6),
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "P" => 1e15,
-        "E" => 1e18,
-        "m" => 1e-3,
-        s if s.starts_with(['e', 'E']) => 10f64.powi(s[1..].parse().ok()?),
-        _ => return None,
-    };
-    Some((num * mult).ceil() as u64)
+    crate::validation::parse_quantity(q.trim()).ok().and_then(|b| u64::try_from(b).ok())
 }
 
 const ROOT_FS_BYTES: u64 = 20 << 30;
