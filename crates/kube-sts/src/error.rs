@@ -168,6 +168,22 @@ pub enum Error {
     Other(String),
 }
 
+/// An error with its causes (`client error (Connect): tcp connect error: Connection refused`):
+/// the outermost message of a transport error alone rarely says what went wrong.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 /// Result with the suite's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -203,10 +219,10 @@ impl Error {
                 }
             }
             kube::Error::HyperError(e) => Error::Connection {
-                message: e.to_string(),
+                message: error_chain(&e),
             },
             kube::Error::Service(e) => Error::Connection {
-                message: e.to_string(),
+                message: error_chain(e.as_ref()),
             },
             other => Error::Other(format!(
                 "{other} (while trying to {} {subject})",

@@ -7,11 +7,13 @@
 //!   [`resize`] plans, [`usage`] parsing;
 //! - drivers next to their plans (delete, patch, watch, exec);
 //! - [`render`]: tables, `-o json|yaml|name`, colour and progress;
-//! - [`error`]: one error type with kubectl-style messages and exit codes.
+//! - [`error`]: one error type with kubectl-style messages and exit codes;
+//! - [`complete`]: shell completion (kubectl's plugin completion protocol, scripts, man pages).
 
 pub mod age;
 pub mod args;
 pub mod claims;
+pub mod complete;
 pub mod error;
 pub mod identity;
 pub mod pods;

@@ -157,6 +157,10 @@ enum Done {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Hidden entry points: kubectl's completion protocol, completion scripts, man page.
+    if let Some(code) = kube_sts::complete::intercept::<Cli>().await {
+        return code;
+    }
     let cli = Cli::parse();
     let orphans_mode = cli.orphans && cli.command.is_none();
     match run(cli).await {

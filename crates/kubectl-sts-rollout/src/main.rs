@@ -181,8 +181,8 @@ struct RunArgs {
     #[arg(long)]
     dry_run: bool,
     /// OnDelete: delete up to K pods at once (default 1).
-    #[arg(long, value_name = "K", default_value_t = 1)]
-    max_unavailable: i32,
+    #[arg(long, value_name = "K")]
+    max_unavailable: Option<i32>,
     /// On a failed step, run `undo --force` and wait until every pod is back.
     #[arg(long)]
     rollback_on_failure: bool,
@@ -215,12 +215,10 @@ impl RunArgs {
             .as_deref()
             .map(parse_http_check)
             .transpose()?;
-        if self.max_unavailable < 1 {
+        let max_unavailable = self.max_unavailable.unwrap_or(1);
+        if max_unavailable < 1 {
             return Err(Error::invalid(
-                format!(
-                    "invalid --max-unavailable {}: must be at least 1",
-                    self.max_unavailable
-                ),
+                format!("invalid --max-unavailable {max_unavailable}: must be at least 1"),
                 "use --max-unavailable 1 (the default) or more",
             ));
         }
@@ -237,7 +235,8 @@ impl RunArgs {
                 ..Default::default()
             }),
             rollback_on_failure: self.rollback_on_failure,
-            max_unavailable: self.max_unavailable,
+            max_unavailable,
+            max_unavailable_explicit: self.max_unavailable.is_some(),
             progress,
         })
     }
@@ -245,6 +244,10 @@ impl RunArgs {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Hidden entry points: kubectl's completion protocol, completion scripts, man page.
+    if let Some(code) = kube_sts::complete::intercept::<Cli>().await {
+        return code;
+    }
     let cli = Cli::parse();
     match run(cli).await {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),

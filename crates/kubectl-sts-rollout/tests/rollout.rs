@@ -533,6 +533,12 @@ async fn a_dropped_watch_does_not_lose_the_rollout() {
         ])
         .await;
     assert_eq!(run.code, 0, "{run:?}");
+    // The watches were really cut and re-established (watch again, no relist needed).
+    assert!(
+        faults.count("watch", "pods") >= 3,
+        "{:?}",
+        faults.request_counts()
+    );
     let update = Env::revisions(&env.sts("web").await).1;
     for (pod, (rev, _, ready)) in env.pods().await {
         assert_eq!(rev, update, "{pod}");
@@ -629,12 +635,12 @@ async fn status_history_diff_and_dry_run() {
         .await;
     assert_eq!(diff.code, 0, "{diff:?}");
     assert!(
-        diff.stdout.contains("-    image: example/visits-app:1.0"),
+        diff.stdout.contains("-  - image: example/visits-app:1.0"),
         "{}",
         diff.stdout
     );
     assert!(
-        diff.stdout.contains("+    image: example/visits-app:2.0"),
+        diff.stdout.contains("+  - image: example/visits-app:2.0"),
         "{}",
         diff.stdout
     );
@@ -692,6 +698,9 @@ async fn status_history_diff_and_dry_run() {
 async fn data_check_passes_on_the_visits_app() {
     let env = Env::start().await;
     env.deploy("web", 2, "").await;
+    for pod in ["web-0", "web-1"] {
+        visit(&env, pod, 2);
+    }
     let run = env
         .plugin(&[
             "start",
@@ -699,12 +708,15 @@ async fn data_check_passes_on_the_visits_app() {
             "--image",
             V2,
             "--data-check",
+            "--check-http",
+            "http/healthz",
             "--timeout",
             "60s",
         ])
         .await;
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("data check ok"), "{}", run.stdout);
+    assert!(run.stdout.contains("GET /healthz ok"), "{}", run.stdout);
 }
 
 #[tokio::test]
@@ -721,13 +733,7 @@ async fn data_check_fails_when_a_volume_is_wiped() {
     let state = sim.state();
     env.deploy("web", 2, "").await;
     // Some visits on web-1 so that its counter is above zero.
-    for _ in 0..3 {
-        let _ = env.e2e.kubectl(&[
-            "get",
-            "--raw",
-            &format!("/api/v1/namespaces/{}/pods/web-1:8080/proxy/", env.ns()),
-        ]);
-    }
+    visit(&env, "web-1", 3);
     let claim: PersistentVolumeClaim = env.e2e.api().get("data-web-1").await.unwrap();
     let pv = claim.spec.unwrap().volume_name.unwrap();
     let old_uid = env.pods().await["web-1"].1.clone();
@@ -764,5 +770,54 @@ async fn data_check_fails_when_a_volume_is_wiped() {
         run.stderr.contains("kubectl sts-rollout undo web"),
         "{}",
         run.stderr
+    );
+}
+
+/// Visits the app on `pod` through the API server's pod proxy (each GET / counts one).
+fn visit(env: &Env, pod: &str, times: usize) {
+    let path = format!("/api/v1/namespaces/{}/pods/{pod}:8080/proxy/", env.ns());
+    for _ in 0..times {
+        let body = env.e2e.kubectl_ok(&["get", "--raw", &path]);
+        assert!(body.contains("Visits:"), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn failed_http_check_halts_and_pauses() {
+    let env = Env::start().await;
+    env.deploy("web", 3, "").await;
+    let before = env.pods().await;
+    let run = env
+        .plugin(&[
+            "start",
+            "web",
+            "--image",
+            V2,
+            "--steps",
+            "1,100%",
+            "--check-http",
+            "8080/nope",
+        ])
+        .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("GET /nope on pod web-2"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("404"), "{}", run.stderr);
+    assert_eq!(Env::partition(&env.sts("web").await), 3, "paused");
+    let pods = env.pods().await;
+    assert_eq!(pods["web-1"].1, before["web-1"].1);
+    assert_eq!(pods["web-0"].1, before["web-0"].1);
+
+    // --no-wait: set the partition and return.
+    let run = env.plugin(&["web", "--partition", "3", "--no-wait"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("statefulset.apps/web partition set to 3"),
+        "{}",
+        run.stdout
     );
 }

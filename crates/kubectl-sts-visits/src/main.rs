@@ -135,6 +135,10 @@ impl Cli {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Hidden entry points: kubectl's completion protocol, completion scripts, man page.
+    if let Some(code) = kube_sts::complete::intercept::<Cli>().await {
+        return code;
+    }
     let cli = Cli::parse();
     match run(cli).await {
         Ok(code) => ExitCode::from(code),

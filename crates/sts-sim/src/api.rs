@@ -611,5 +611,12 @@ pub fn delete(
     if has_finalizers {
         return state.store.mark_deleted(rt, &key_ns, name, 0, None);
     }
-    state.store.remove(rt, &key_ns, name)
+    let removed = state.store.remove(rt, &key_ns, name);
+    if policy == "Orphan" {
+        // A controller running concurrently may have adopted a dependent between the first
+        // orphaning and the removal (upstream's orphan finalizer closes that window): strip
+        // again, so the garbage collector never takes an orphaned pod for a dependent.
+        orphan_dependents(state, &uid);
+    }
+    removed
 }

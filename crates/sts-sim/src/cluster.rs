@@ -132,6 +132,38 @@ impl Cluster {
         self.addr
     }
 
+    /// Stops the server and the controllers as a killed API server would (open connections
+    /// and watches are cut, new connections refused) and waits until they are gone. The state
+    /// (objects, event log, volumes, faults, counts) is kept for [`Cluster::restart`].
+    pub async fn kill(&mut self) {
+        self.stop();
+        if let Some(thread) = self.thread.take() {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+
+    /// Serves again on the same address with the same state, after [`Cluster::kill`] (or kills
+    /// first when still running): clients and kubeconfigs keep working, and watches can resume
+    /// from the resourceVersions they had.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.kill().await;
+        let listener = std::net::TcpListener::bind(self.addr)
+            .with_context(|| format!("binding {} again", self.addr))?;
+        listener.set_nonblocking(true)?;
+        let (tx, rx) = oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = oneshot::channel::<std::io::Result<()>>();
+        let thread_state = self.state.clone();
+        let thread = std::thread::Builder::new()
+            .name("sts-sim".into())
+            .spawn(move || serve_on_own_runtime(thread_state, listener, rx, ready_tx))?;
+        ready_rx
+            .await
+            .context("the simulator thread stopped before serving")??;
+        self.shutdown = Some(tx);
+        self.thread = Some(thread);
+        Ok(())
+    }
+
     /// Stops the server and the controllers, and waits until they are gone.
     pub async fn shutdown(mut self) {
         self.stop();

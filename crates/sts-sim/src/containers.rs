@@ -538,7 +538,9 @@ impl ContainerView {
 
 /// A storage quantity in bytes (`5Mi`, `1G`, `1.5Ki`), via the API server's parser.
 pub fn parse_quantity(q: &str) -> Option<u64> {
-    crate::validation::parse_quantity(q.trim()).ok().and_then(|b| u64::try_from(b).ok())
+    crate::validation::parse_quantity(q.trim())
+        .ok()
+        .and_then(|b| u64::try_from(b).ok())
 }
 
 const ROOT_FS_BYTES: u64 = 20 << 30;

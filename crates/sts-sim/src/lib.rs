@@ -22,6 +22,7 @@ pub mod cluster;
 pub mod containers;
 pub mod controllers;
 pub mod defaults;
+pub mod demo;
 pub mod discovery;
 pub mod exec;
 pub mod faults;

@@ -29,6 +29,15 @@ enum Command {
         #[arg(long)]
         max_unavailable: bool,
     },
+    /// Play the seeds' scenario with kubectl and the plugins against a fresh simulated cluster.
+    Demo {
+        /// Folder holding the kubectl-sts-* binaries (default: next to sts-sim).
+        #[arg(long, value_name = "DIR")]
+        bin_dir: Option<PathBuf>,
+        /// Keep the cluster running afterwards (until Ctrl-C) and print its KUBECONFIG.
+        #[arg(long)]
+        keep: bool,
+    },
 }
 
 #[tokio::main]
@@ -54,6 +63,14 @@ async fn main() -> anyhow::Result<()> {
             );
             tokio::signal::ctrl_c().await?;
             cluster.shutdown().await;
+        }
+        Command::Demo { bin_dir, keep } => {
+            sts_sim::demo::run(sts_sim::demo::DemoOptions {
+                bin_dir,
+                keep,
+                ..Default::default()
+            })
+            .await?;
         }
     }
     Ok(())

@@ -321,3 +321,32 @@ async fn graceful_pod_deletion_and_garbage_collection() {
         .expect("dependent collected")
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_and_restart_keep_the_address_and_the_state() {
+    let mut t = E2e::start().await;
+    if t.sim.is_none() {
+        eprintln!("skipped: restarting needs the simulator");
+        return;
+    }
+    let cms: Api<ConfigMap> = t.api();
+    let created = cms
+        .create(&PostParams::default(), &configmap("kept", json!({})))
+        .await
+        .unwrap();
+    let sim = t.sim.as_mut().unwrap();
+    let addr = sim.addr();
+    sim.kill().await;
+    assert!(
+        cms.get("kept").await.is_err(),
+        "a killed server answers nothing"
+    );
+    sim.restart().await.unwrap();
+    assert_eq!(sim.addr(), addr);
+    let again = cms.get("kept").await.unwrap();
+    assert_eq!(again.metadata.uid, created.metadata.uid);
+    assert_eq!(
+        again.metadata.resource_version,
+        created.metadata.resource_version
+    );
+}

@@ -44,6 +44,9 @@ pub struct RunOptions {
     pub rollback_on_failure: bool,
     /// OnDelete: pods deleted at once.
     pub max_unavailable: i32,
+    /// Whether the user said `--max-unavailable` (refused under RollingUpdate, where the
+    /// controller paces the replacements).
+    pub max_unavailable_explicit: bool,
     /// Spinners on stderr.
     pub progress: bool,
 }
@@ -60,6 +63,7 @@ impl Default for RunOptions {
             data_check: None,
             rollback_on_failure: false,
             max_unavailable: 1,
+            max_unavailable_explicit: false,
             progress: false,
         }
     }
@@ -308,6 +312,20 @@ fn state_ops(sts: &StatefulSet, state: Option<&RolloutState>) -> Vec<Value> {
     patch::annotations_ops(sts, &[(STATE_ANNOTATION, encoded.as_deref())])
 }
 
+/// Refuses `--max-unavailable` on a RollingUpdate StatefulSet before anything changes: it paces
+/// the deletions kubectl sts-rollout makes for OnDelete, while under RollingUpdate the
+/// controller replaces the pods at the pace of `rollingUpdate.maxUnavailable`. (The reverse,
+/// `--no-wait` on OnDelete, is refused where it is handled.)
+fn check_strategy_flags(sts: &StatefulSet, name: &str, opts: &RunOptions) -> Result<()> {
+    if opts.max_unavailable_explicit && model::strategy(sts) == StrategyKind::RollingUpdate {
+        return Err(Error::invalid(
+            format!("--max-unavailable applies to OnDelete only: statefulset {name:?} uses RollingUpdate, where the controller replaces the pods"),
+            "drop --max-unavailable; under RollingUpdate the pace is spec.updateStrategy.rollingUpdate.maxUnavailable (behind the MaxUnavailableStatefulSet feature gate)",
+        ));
+    }
+    Ok(())
+}
+
 /// `kubectl sts-rollout NAME --partition N`.
 pub async fn set_partition(
     target: &Target,
@@ -317,6 +335,7 @@ pub async fn set_partition(
 ) -> Result<Outcome> {
     let ctx = Ctx::new(target, name)?;
     let sts = ctx.get().await?;
+    check_strategy_flags(&sts, name, opts)?;
     let replicas = identity::desired_replicas(&sts);
     plan::check_partition(partition, replicas)?;
     let strategy = model::strategy(&sts);
@@ -386,6 +405,7 @@ pub async fn start(
 ) -> Result<Outcome> {
     let ctx = Ctx::new(target, name)?;
     let sts = ctx.get().await?;
+    check_strategy_flags(&sts, name, opts)?;
     let replicas = identity::desired_replicas(&sts);
     let strategy = model::strategy(&sts);
     if let Some(state) = RolloutState::of(&sts) {
@@ -522,8 +542,8 @@ pub async fn resume(
 ) -> Result<Outcome> {
     let ctx = Ctx::new(target, name)?;
     let sts = ctx.get().await?;
+    check_strategy_flags(&sts, name, opts)?;
     let replicas = identity::desired_replicas(&sts);
-    let strategy = model::strategy(&sts);
     let state = RolloutState::of(&sts);
     let mut next = match (partition, state) {
         (Some(p), state) => {
@@ -562,54 +582,10 @@ pub async fn resume(
             ))
         }
     };
-    let opts = merge_options(opts, &next);
-    next.done = 0;
     next.paused = false;
     next.resume_partition = None;
-    let first = next.partitions[0];
     let current = model::partition(&sts);
-    let mut ops = match strategy {
-        StrategyKind::RollingUpdate => {
-            next.partition = first;
-            patch::partition_ops(&sts, current, first)
-        }
-        StrategyKind::OnDelete => vec![patch::test_generation(&sts)],
-    };
-    ops.extend(state_ops(&sts, Some(&next)));
-    if opts.dry_run {
-        let version = ctx.server_version().await;
-        let from = if strategy == StrategyKind::RollingUpdate {
-            current
-        } else {
-            replicas
-        };
-        let plan = build_plan(
-            &sts,
-            &next.partitions,
-            from,
-            Some(&ops),
-            &opts,
-            version.as_deref(),
-            vec![],
-        );
-        print_plan(&plan, target.output.format)?;
-        return Ok(Outcome::Planned);
-    }
-    let from = if strategy == StrategyKind::RollingUpdate {
-        current
-    } else {
-        replicas
-    };
-    drive(
-        &ctx,
-        sts,
-        from,
-        next,
-        Some(ops),
-        &opts,
-        Some(format!("statefulset.apps/{name} resumed")),
-    )
-    .await
+    continue_steps(&ctx, target, sts, next, opts, current, "resumed").await
 }
 
 /// `kubectl sts-rollout promote [--full]`.
@@ -621,7 +597,6 @@ pub async fn promote(
 ) -> Result<Outcome> {
     let ctx = Ctx::new(target, name)?;
     let sts = ctx.get().await?;
-    let replicas = identity::desired_replicas(&sts);
     let strategy = model::strategy(&sts);
     let current = model::partition(&sts);
     let state = RolloutState::of(&sts);
@@ -639,7 +614,7 @@ pub async fn promote(
             ))));
         }
     }
-    let mut next = match (full, state) {
+    let next = match (full, state) {
         (true, s) => {
             let mut s = s.unwrap_or_else(|| RolloutState {
                 previous_revision: model::current_revision(&sts).map(str::to_string),
@@ -660,6 +635,23 @@ pub async fn promote(
             ))
         }
     };
+    continue_steps(&ctx, target, sts, next, opts, current, "promoted").await
+}
+
+/// The shared end of `resume` and `promote`: start at the first remaining partition, in
+/// one guarded patch, then print the plan (`--dry-run`) or drive the remaining steps.
+async fn continue_steps(
+    ctx: &Ctx,
+    target: &Target,
+    sts: StatefulSet,
+    mut next: RolloutState,
+    opts: &RunOptions,
+    current: i32,
+    verb: &str,
+) -> Result<Outcome> {
+    let name = ctx.name.clone();
+    let replicas = identity::desired_replicas(&sts);
+    let strategy = model::strategy(&sts);
     let opts = merge_options(opts, &next);
     next.done = 0;
     let first = next.partitions[0];
@@ -671,13 +663,13 @@ pub async fn promote(
         StrategyKind::OnDelete => vec![patch::test_generation(&sts)],
     };
     ops.extend(state_ops(&sts, Some(&next)));
+    let from = if strategy == StrategyKind::RollingUpdate {
+        current
+    } else {
+        replicas
+    };
     if opts.dry_run {
         let version = ctx.server_version().await;
-        let from = if strategy == StrategyKind::RollingUpdate {
-            current
-        } else {
-            replicas
-        };
         let plan = build_plan(
             &sts,
             &next.partitions,
@@ -690,19 +682,14 @@ pub async fn promote(
         print_plan(&plan, target.output.format)?;
         return Ok(Outcome::Planned);
     }
-    let from = if strategy == StrategyKind::RollingUpdate {
-        current
-    } else {
-        replicas
-    };
     drive(
-        &ctx,
+        ctx,
         sts,
         from,
         next,
         Some(ops),
         &opts,
-        Some(format!("statefulset.apps/{name} promoted")),
+        Some(format!("statefulset.apps/{name} {verb}")),
     )
     .await
 }
@@ -934,7 +921,7 @@ async fn run_plan(
         ));
         let mut before = BTreeMap::new();
         if strategy == StrategyKind::RollingUpdate {
-            before = d.read_counters(&step.ordinals).await?;
+            before = d.read_counters(&step.ordinals).await;
             let latest = d.sts().cloned().unwrap_or_else(|| sts.clone());
             let expected = d.our_partition.unwrap_or_else(|| model::partition(&latest));
             if i > 0 || expected != step.partition {

@@ -598,12 +598,9 @@ impl Driver {
                 if strategy == StrategyKind::OnDelete {
                     for (pod, uid) in next_deletions(&progress, max_unavailable, &deleted) {
                         let ordinal = identity::ordinal_after(&pod, &self.name).unwrap_or(-1);
-                        if let Some(reader) = self.checks.data.clone() {
-                            if let Some(obj) = self.live.pods.get(&pod).cloned() {
-                                let value = reader(obj).await.map_err(|e| {
-                                    Stop::Failed(format!("data check: cannot read the counter of {pod} before its restart: {e}"))
-                                })?;
-                                before.insert(ordinal, value);
+                        if let Some(obj) = self.live.pods.get(&pod).cloned() {
+                            if let Some(value) = self.read_before(obj).await {
+                                before.insert(ordinal, Some(value));
                             }
                         }
                         self.delete_pod(&pod, &uid).await?;
@@ -631,26 +628,33 @@ impl Driver {
     }
 
     /// Reads the counters of pods about to restart (RollingUpdate `--data-check`).
-    pub async fn read_counters(
-        &self,
-        ordinals: &[i32],
-    ) -> std::result::Result<BTreeMap<i32, Option<u64>>, Stop> {
+    pub async fn read_counters(&self, ordinals: &[i32]) -> BTreeMap<i32, Option<u64>> {
         let mut out = BTreeMap::new();
-        let Some(reader) = self.checks.data.clone() else {
-            return Ok(out);
-        };
         for &o in ordinals {
             let name = identity::pod_name(&self.name, o);
             if let Some(pod) = self.live.pods.get(&name).filter(|p| model::is_ready(p)) {
-                let value = reader(pod.clone()).await.map_err(|e| {
-                    Stop::Failed(format!(
-                        "data check: cannot read the counter of {name} before its restart: {e}"
-                    ))
-                })?;
-                out.insert(o, value);
+                if let Some(value) = self.read_before(pod.clone()).await {
+                    out.insert(o, Some(value));
+                }
             }
         }
-        Ok(out)
+        out
+    }
+
+    /// A pod's counter before its restart; `None` (said so) when it has none to protect.
+    async fn read_before(&self, pod: Pod) -> Option<u64> {
+        let reader = self.checks.data.clone()?;
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        match reader(pod).await {
+            Ok(Some(v)) => Some(v),
+            Ok(None) => None,
+            Err(e) => {
+                self.ui.say(&format!(
+                    "  {name}: no counter to check before its restart ({e})"
+                ));
+                None
+            }
+        }
     }
 
     async fn compare_one(
@@ -666,8 +670,9 @@ impl Driver {
         let name = pod.metadata.name.clone().unwrap_or_default();
         let after = reader(pod).await.map_err(|e| {
             Stop::Failed(format!(
-                "step {}/{total}: data check: cannot read the counter of {name} after its restart: {e}",
-                step.number
+                "step {}/{total}: data check failed on {name}: its counter was {} before the restart and cannot be read now ({e}): data lost",
+                step.number,
+                before.map(|b| b.to_string()).unwrap_or_else(|| "-".into())
             ))
         })?;
         match (before, after) {
@@ -800,10 +805,25 @@ pub async fn patch_sts(
     ops: &[Value],
 ) -> std::result::Result<StatefulSet, Stop> {
     let typed = patch::to_patch(ops)?;
-    match api
-        .patch(name, &PatchParams::default(), &Patch::Json::<()>(typed))
-        .await
-    {
+    // Every patch carries `test` guards, so sending it again is safe: a retry after a patch that
+    // did land fails its test (422) and is reported as a concurrent edit, never applied twice.
+    // Transient answers (a burst of 5xx, 429, a 409 from the server, a restarting API server)
+    // are retried for about ten seconds instead of stopping the rollout on the first one.
+    let mut delays = PATCH_RETRY_DELAYS.iter();
+    let result = loop {
+        let result = api
+            .patch(
+                name,
+                &PatchParams::default(),
+                &Patch::Json::<()>(typed.clone()),
+            )
+            .await;
+        match (&result, delays.next()) {
+            (Err(e), Some(delay)) if transient(e) => tokio::time::sleep(*delay).await,
+            _ => break result,
+        }
+    };
+    match result {
         Ok(sts) => Ok(sts),
         Err(kube::Error::Api(s)) if s.code == 422 => {
             let now = api.get(name).await.ok();
@@ -825,6 +845,27 @@ pub async fn patch_sts(
             e,
             Subject::object("patch", "statefulset", name, Some(namespace)),
         ))),
+    }
+}
+
+/// Pauses between attempts of a guarded patch (about ten seconds in all).
+const PATCH_RETRY_DELAYS: [Duration; 8] = [
+    Duration::from_millis(100),
+    Duration::from_millis(200),
+    Duration::from_millis(400),
+    Duration::from_millis(800),
+    Duration::from_millis(1600),
+    Duration::from_secs(2),
+    Duration::from_secs(2),
+    Duration::from_secs(3),
+];
+
+/// Whether a request may succeed when sent again: server-side hiccups and connection errors.
+pub fn transient(e: &kube::Error) -> bool {
+    match e {
+        kube::Error::Api(s) => matches!(s.code, 409 | 429 | 500 | 502 | 503 | 504),
+        kube::Error::HyperError(_) | kube::Error::Service(_) => true,
+        _ => false,
     }
 }
 

@@ -1,0 +1,537 @@
+//! Shared pieces of the cross-cutting suites (`tests/bad_input.rs`, `tests/faults.rs`,
+//! `tests/security.rs`) and of the `bench` program: the three plugin binaries run as a user
+//! runs them, the seeds' app deployed on a cluster, and a fingerprint of everything a namespace
+//! holds so a test can prove a command changed nothing.
+//!
+//! # Where the plugin binaries come from
+//!
+//! `CARGO_BIN_EXE_*` only exists inside a binary's own package, and a dependency on a
+//! bin-only package builds no binary. So [`plugin_path`] runs
+//! `cargo build -p kubectl-sts-visits -p kubectl-sts-rollout -p kubectl-sts-pvc` once per
+//! process, with the profile and target directory of the running executable (read from
+//! [`std::env::current_exe`]: `target/<profile>/deps/<test>` or `target/<profile>/bench`).
+//! Cargo releases its build lock before it runs tests or `cargo run` targets, so this does not
+//! deadlock; when the binaries are fresh it is a no-op of a fraction of a second, and when a
+//! source changed they are rebuilt, so a suite never runs a stale plugin. Set
+//! `STS_SUITES_NO_BUILD=1` to skip the build and use what is there.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet};
+use k8s_openapi::api::core::v1::{
+    PersistentVolume, PersistentVolumeClaim, Pod, Service, ServiceAccount,
+};
+use kube::api::{Api, ListParams, PostParams};
+use serde_json::{json, Value};
+use sts_sim::testing::E2e;
+
+/// One of the three plugins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plugin {
+    /// `kubectl sts-visits`.
+    Visits,
+    /// `kubectl sts-rollout`.
+    Rollout,
+    /// `kubectl sts-pvc`.
+    Pvc,
+}
+
+impl Plugin {
+    /// Every plugin.
+    pub const ALL: [Plugin; 3] = [Plugin::Visits, Plugin::Rollout, Plugin::Pvc];
+
+    /// The binary (and package) name.
+    pub fn bin_name(self) -> &'static str {
+        match self {
+            Plugin::Visits => "kubectl-sts-visits",
+            Plugin::Rollout => "kubectl-sts-rollout",
+            Plugin::Pvc => "kubectl-sts-pvc",
+        }
+    }
+
+    /// How a user types it.
+    pub fn command(self) -> &'static str {
+        match self {
+            Plugin::Visits => "kubectl sts-visits",
+            Plugin::Rollout => "kubectl sts-rollout",
+            Plugin::Pvc => "kubectl sts-pvc",
+        }
+    }
+}
+
+/// The directory holding the binaries of the running executable's profile
+/// (`target/debug` for tests, `target/release` for `cargo run --release`).
+pub fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    let mut dir = exe.parent().expect("exe directory").to_path_buf();
+    if dir.file_name().is_some_and(|n| n == "deps") {
+        dir.pop();
+    }
+    dir
+}
+
+fn build_plugins(profile_dir: &Path) -> Result<(), String> {
+    if std::env::var_os("STS_SUITES_NO_BUILD").is_some() {
+        return Ok(());
+    }
+    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => "dev".to_string(),
+        Some(other) => other.to_string(),
+        None => {
+            return Err(format!(
+                "cannot tell the profile of {}",
+                profile_dir.display()
+            ))
+        }
+    };
+    let target_dir = profile_dir
+        .parent()
+        .ok_or_else(|| format!("no target directory above {}", profile_dir.display()))?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = std::process::Command::new(cargo);
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("CARGO_TARGET_DIR", target_dir)
+        .args(["build", "--quiet", "--profile", &profile]);
+    for p in Plugin::ALL {
+        cmd.args(["-p", p.bin_name()]);
+    }
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("running cargo build: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "cargo build of the plugins failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(())
+}
+
+/// The path of a plugin binary, built (once per process) with the running profile.
+pub fn plugin_path(plugin: Plugin) -> PathBuf {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let dir = BUILT.get_or_init(|| {
+        let dir = profile_dir();
+        build_plugins(&dir).map(|()| dir)
+    });
+    match dir {
+        Ok(dir) => {
+            let path = dir.join(plugin.bin_name());
+            assert!(path.exists(), "{} was not built", path.display());
+            path
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// What a finished plugin run printed and returned.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Exit code (-1 when killed by a signal).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Stdout parsed as JSON (panics with both streams when it is not).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:?}"))
+    }
+
+    /// Both streams, for assertions on messages wherever they were printed.
+    pub fn all_output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// A plugin command line with its environment, run as a user would (no `KUBECONFIG` from the
+/// test's environment unless set, `NO_COLOR`, stdin closed).
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// Which plugin.
+    pub plugin: Plugin,
+    /// Arguments.
+    pub args: Vec<String>,
+    /// Extra environment.
+    pub env: Vec<(String, String)>,
+}
+
+impl Invocation {
+    /// A command with `args` and nothing else.
+    pub fn new<S: AsRef<str>>(plugin: Plugin, args: &[S]) -> Self {
+        Invocation {
+            plugin,
+            args: args.iter().map(|a| a.as_ref().to_string()).collect(),
+            env: Vec::new(),
+        }
+    }
+
+    /// Adds arguments.
+    pub fn arg<S: AsRef<str>>(mut self, args: &[S]) -> Self {
+        self.args
+            .extend(args.iter().map(|a| a.as_ref().to_string()));
+        self
+    }
+
+    /// Adds an environment variable.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// The process to spawn.
+    pub fn command(&self) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(plugin_path(self.plugin));
+        cmd.args(&self.args)
+            .env_remove("KUBECONFIG")
+            .env("NO_COLOR", "1")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        cmd
+    }
+
+    /// Runs to completion, bounded by `limit` (panics past it: a hung plugin is a failure).
+    pub async fn run_within(&self, limit: Duration) -> Run {
+        let child = self.command().spawn().expect("spawn plugin");
+        let out = tokio::time::timeout(limit, child.wait_with_output())
+            .await
+            .unwrap_or_else(|_| panic!("{:?} did not finish within {limit:?}", self.args))
+            .expect("plugin output");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs to completion within two minutes.
+    pub async fn run(&self) -> Run {
+        self.run_within(Duration::from_secs(120)).await
+    }
+}
+
+/// `--kubeconfig K -n NS` for a test's cluster.
+pub fn cluster_args(e2e: &E2e) -> Vec<String> {
+    vec![
+        "--kubeconfig".into(),
+        e2e.kubeconfig.to_string_lossy().into_owned(),
+        "-n".into(),
+        e2e.namespace.clone(),
+    ]
+}
+
+/// A plugin invocation against a test's cluster and namespace.
+pub fn on(e2e: &E2e, plugin: Plugin, args: &[&str]) -> Invocation {
+    Invocation::new(plugin, args).arg(&cluster_args(e2e))
+}
+
+/// The seeds' app as objects: a headless Service and a StatefulSet of `replicas`
+/// visits-counting pods with one claim template `data` at `/data`. `strategy` is a JSON
+/// `updateStrategy` (`null` for the default).
+pub fn app_objects(
+    name: &str,
+    replicas: i32,
+    policy: &str,
+    strategy: Value,
+) -> (Service, StatefulSet) {
+    let svc = json!({
+        "metadata": {"name": name, "labels": {"app": name}},
+        "spec": {"clusterIP": "None", "selector": {"app": name},
+                 "ports": [{"name": "http", "port": 8080}]}
+    });
+    let mut spec = json!({
+        "serviceName": name,
+        "replicas": replicas,
+        "podManagementPolicy": policy,
+        "selector": {"matchLabels": {"app": name}},
+        "template": {
+            "metadata": {"labels": {"app": name}},
+            "spec": {"containers": [{
+                "name": "app",
+                "image": "example/visits-app:1.0",
+                "ports": [{"name": "http", "containerPort": 8080}],
+                "readinessProbe": {"httpGet": {"path": "/healthz", "port": "http"}},
+                "volumeMounts": [{"name": "data", "mountPath": "/data"}]
+            }]}
+        },
+        "volumeClaimTemplates": [{
+            "metadata": {"name": "data"},
+            "spec": {"accessModes": ["ReadWriteOnce"],
+                     "resources": {"requests": {"storage": "64Mi"}}}
+        }]
+    });
+    if !strategy.is_null() {
+        spec["updateStrategy"] = strategy;
+    }
+    let sts = json!({"metadata": {"name": name}, "spec": spec});
+    (
+        serde_json::from_value(svc).expect("service"),
+        serde_json::from_value(sts).expect("statefulset"),
+    )
+}
+
+/// Creates the app and waits (watch-driven) until every replica is Ready.
+pub async fn deploy(e2e: &E2e, name: &str, replicas: i32, policy: &str, strategy: Value) {
+    let (svc, sts) = app_objects(name, replicas, policy, strategy);
+    let svcs: Api<Service> = e2e.api();
+    svcs.create(&PostParams::default(), &svc)
+        .await
+        .expect("create service");
+    let api: Api<StatefulSet> = e2e.api();
+    api.create(&PostParams::default(), &sts)
+        .await
+        .expect("create statefulset");
+    wait_settled(e2e, name, Duration::from_secs(180)).await;
+}
+
+/// Waits until every replica of `name` is Ready and the controller has caught up.
+pub async fn wait_settled(e2e: &E2e, name: &str, timeout: Duration) -> StatefulSet {
+    e2e.wait_for::<StatefulSet, _>(name, timeout, "all replicas ready", |s| {
+        let want = s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+        let st = s.status.as_ref();
+        st.and_then(|st| st.observed_generation) >= s.metadata.generation
+            && st.and_then(|st| st.ready_replicas).unwrap_or(0) == want
+            && st.map(|st| st.replicas).unwrap_or(0) == want
+    })
+    .await
+}
+
+/// Sends `n` visits to a pod through the API server's pod proxy (the app counts them in
+/// `/data/visits`).
+pub async fn visit(e2e: &E2e, pod: &str, n: usize) {
+    for _ in 0..n {
+        let req = http_get(&format!(
+            "/api/v1/namespaces/{}/pods/{pod}:8080/proxy/",
+            e2e.namespace
+        ));
+        e2e.client
+            .request_text(req)
+            .await
+            .unwrap_or_else(|e| panic!("visit {pod}: {e}"));
+    }
+}
+
+/// Gives every pod of `name` (`replicas` ordinals) `n` visits, a few pods at a time.
+pub async fn visit_all(e2e: &E2e, name: &str, replicas: i32, n: usize) {
+    let pods: Vec<String> = (0..replicas).map(|o| format!("{name}-{o}")).collect();
+    for chunk in pods.chunks(32) {
+        futures::future::join_all(chunk.iter().map(|p| visit(e2e, p, n))).await;
+    }
+}
+
+fn http_get(path: &str) -> http::Request<Vec<u8>> {
+    http::Request::get(path).body(Vec::new()).expect("request")
+}
+
+/// Every object a command could touch, by `kind/namespace/name`, with its resourceVersion
+/// and UID: two equal fingerprints mean nothing was created, changed or deleted.
+pub type Fingerprint = BTreeMap<String, (String, String)>;
+
+/// The fingerprint of a namespace (StatefulSets, pods, claims, revisions, services, service
+/// accounts) and of the cluster's PersistentVolumes.
+pub async fn fingerprint(client: &kube::Client, namespace: &str) -> Fingerprint {
+    let mut out = Fingerprint::new();
+    async fn add<K>(out: &mut Fingerprint, api: Api<K>, kind: &str)
+    where
+        K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+    {
+        for o in api
+            .list(&ListParams::default())
+            .await
+            .unwrap_or_else(|e| panic!("list {kind}: {e}"))
+        {
+            let m = o.meta();
+            out.insert(
+                format!(
+                    "{kind}/{}/{}",
+                    m.namespace.clone().unwrap_or_default(),
+                    m.name.clone().unwrap_or_default()
+                ),
+                (
+                    m.resource_version.clone().unwrap_or_default(),
+                    m.uid.clone().unwrap_or_default(),
+                ),
+            );
+        }
+    }
+    let ns = namespace;
+    add::<StatefulSet>(&mut out, Api::namespaced(client.clone(), ns), "statefulset").await;
+    add::<Pod>(&mut out, Api::namespaced(client.clone(), ns), "pod").await;
+    add::<PersistentVolumeClaim>(&mut out, Api::namespaced(client.clone(), ns), "pvc").await;
+    add::<ControllerRevision>(&mut out, Api::namespaced(client.clone(), ns), "revision").await;
+    add::<Service>(&mut out, Api::namespaced(client.clone(), ns), "service").await;
+    add::<ServiceAccount>(
+        &mut out,
+        Api::namespaced(client.clone(), ns),
+        "serviceaccount",
+    )
+    .await;
+    add::<PersistentVolume>(&mut out, Api::all(client.clone()), "pv").await;
+    out
+}
+
+/// What changed between two fingerprints, one line per object (empty when nothing did).
+pub fn fingerprint_diff(before: &Fingerprint, after: &Fingerprint) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (k, v) in before {
+        match after.get(k) {
+            None => lines.push(format!("deleted {k}")),
+            Some(w) if w != v => lines.push(format!("changed {k}: {v:?} -> {w:?}")),
+            Some(_) => {}
+        }
+    }
+    for k in after.keys().filter(|k| !before.contains_key(*k)) {
+        lines.push(format!("created {k}"));
+    }
+    lines
+}
+
+/// Pods of `name` by pod name: (controller-revision-hash, UID, Ready), terminating ones left
+/// out.
+pub async fn pods_of(e2e: &E2e, name: &str) -> BTreeMap<String, (String, String, bool)> {
+    let api: Api<Pod> = e2e.api();
+    api.list(&ListParams::default().labels(&format!("app={name}")))
+        .await
+        .expect("list pods")
+        .items
+        .into_iter()
+        .filter(|p| p.metadata.deletion_timestamp.is_none())
+        .map(|p| {
+            let rev = p
+                .metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get("controller-revision-hash").cloned())
+                .unwrap_or_default();
+            (
+                p.metadata.name.clone().unwrap_or_default(),
+                (
+                    rev,
+                    p.metadata.uid.clone().unwrap_or_default(),
+                    pod_ready(&p),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Whether a pod has condition Ready=True.
+pub fn pod_ready(p: &Pod) -> bool {
+    p.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+/// A plugin process running in the background, its stdout readable line by line.
+pub struct Running {
+    /// The process.
+    pub child: tokio::process::Child,
+    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+    stdout: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Invocation {
+    /// Starts the plugin in the background.
+    pub fn spawn(&self) -> Running {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = self.command().spawn().expect("spawn plugin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let seen2 = seen.clone();
+        tokio::spawn(async move {
+            let mut lines = tokio::io::BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                seen2
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push_str(&format!("{line}\n"));
+                let _ = tx.send(line);
+            }
+        });
+        Running {
+            child,
+            lines: rx,
+            stdout: seen,
+        }
+    }
+}
+
+impl Running {
+    fn seen(&self) -> String {
+        self.stdout
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Waits (up to two minutes) for a stdout line containing `text`.
+    pub async fn wait_line(&mut self, text: &str) -> String {
+        let found = tokio::time::timeout(Duration::from_secs(120), async {
+            while let Some(line) = self.lines.recv().await {
+                if line.contains(text) {
+                    return Some(line);
+                }
+            }
+            None
+        })
+        .await;
+        match found {
+            Ok(Some(line)) => line,
+            Ok(None) => panic!(
+                "the plugin exited before printing {text:?}; stdout:\n{}",
+                self.seen()
+            ),
+            Err(_) => panic!(
+                "no line {text:?} within two minutes; stdout so far:\n{}",
+                self.seen()
+            ),
+        }
+    }
+
+    /// Sends SIGINT, as Ctrl-C in a terminal does.
+    pub async fn interrupt(&self) {
+        let pid = self.child.id().expect("still running").to_string();
+        let status = tokio::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .await
+            .expect("kill");
+        assert!(status.success(), "kill -INT {pid}");
+    }
+
+    /// Waits (up to three minutes) for the exit.
+    pub async fn finish(mut self) -> Run {
+        use tokio::io::AsyncReadExt;
+        let mut stderr = self.child.stderr.take().expect("stderr");
+        let mut err = String::new();
+        let status = tokio::time::timeout(Duration::from_secs(180), async {
+            let _ = stderr.read_to_string(&mut err).await;
+            self.child.wait().await
+        })
+        .await
+        .expect("the plugin did not exit within three minutes")
+        .expect("wait");
+        while let Ok(Some(_)) =
+            tokio::time::timeout(Duration::from_millis(300), self.lines.recv()).await
+        {}
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: self.seen(),
+            stderr: err,
+        }
+    }
+}

@@ -1,0 +1,497 @@
+//! The bad-input table: every way a user can hold the three plugins wrong, each row asserting
+//! the exit code, the key words of the message, and that the cluster is unchanged (the
+//! resourceVersion and UID of every object in the namespace, and of every volume, are the
+//! same before and after).
+//!
+//! One cluster serves the whole table (rows run one after another): StatefulSets `web`
+//! (3 replicas, RollingUpdate, every pod counted), `ondel` (2, OnDelete), `zero` (0 replicas)
+//! and `junk` (1, whose visits file holds text that is not a count).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::json;
+use sts_sim::testing::E2e;
+use suites::{deploy, fingerprint, fingerprint_diff, on, visit_all, Invocation, Plugin};
+
+/// A fault a row turns on for its run (cleared afterwards).
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    None,
+    ForbidExec,
+    ForbidPatch,
+}
+
+/// One row of the table.
+struct Case {
+    what: &'static str,
+    run: Invocation,
+    code: i32,
+    words: &'static [&'static str],
+    fault: Fault,
+}
+
+fn case(what: &'static str, run: Invocation, code: i32, words: &'static [&'static str]) -> Case {
+    Case {
+        what,
+        run,
+        code,
+        words,
+        fault: Fault::None,
+    }
+}
+
+/// Writes a file into the temporary directory and returns its path.
+fn file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write file");
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_with_a_clear_message_and_changes_nothing() {
+    let t = E2e::start().await;
+    deploy(&t, "web", 3, "Parallel", json!(null)).await;
+    deploy(&t, "ondel", 2, "Parallel", json!({"type": "OnDelete"})).await;
+    deploy(&t, "zero", 0, "Parallel", json!(null)).await;
+    deploy(&t, "junk", 1, "Parallel", json!(null)).await;
+    visit_all(&t, "web", 3, 2).await;
+    visit_all(&t, "ondel", 2, 1).await;
+    let out = t.kubectl(&[
+        "exec",
+        "junk-0",
+        "--",
+        "sh",
+        "-c",
+        "echo not a number > /data/visits",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = std::fs::read_to_string(&t.kubeconfig).expect("read kubeconfig");
+    let malformed = file(
+        &tmp,
+        "malformed",
+        "apiVersion: v1\nclusters: [unclosed\n  - : :\n",
+    );
+    // A kubeconfig whose server is a port nobody listens on.
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let server = kubeconfig
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("server: "))
+        .expect("server line")
+        .to_string();
+    let down = file(
+        &tmp,
+        "down",
+        &kubeconfig.replace(&server, &format!("http://127.0.0.1:{closed_port}")),
+    );
+    let kc = t.kubeconfig.to_string_lossy().into_owned();
+    let ns = t.namespace.clone();
+    let v = |args: &[&str]| on(&t, Plugin::Visits, args);
+    let r = |args: &[&str]| on(&t, Plugin::Rollout, args);
+    let p = |args: &[&str]| on(&t, Plugin::Pvc, args);
+    let raw = |plugin: Plugin, args: &[&str]| Invocation::new(plugin, args);
+    let v2 = "app=example/visits-app:2.0";
+
+    let mut cases = vec![
+        // Where the cluster is.
+        case(
+            "visits: unknown StatefulSet",
+            v(&["nope"]),
+            1,
+            &["statefulset \"nope\" not found", "kubectl get statefulsets"],
+        ),
+        case(
+            "rollout: unknown StatefulSet",
+            r(&["nope", "--partition", "1"]),
+            1,
+            &["statefulset \"nope\" not found"],
+        ),
+        case(
+            "pvc: unknown StatefulSet",
+            p(&["nope"]),
+            1,
+            &["statefulset \"nope\" not found"],
+        ),
+        case(
+            "visits: unknown namespace",
+            raw(
+                Plugin::Visits,
+                &["web", "--kubeconfig", &kc, "-n", "no-such-ns"],
+            ),
+            1,
+            &["namespace \"no-such-ns\" not found"],
+        ),
+        case(
+            "pvc: unknown context",
+            p(&["web", "--context", "no-such-context"]),
+            1,
+            &[
+                "context \"no-such-context\" does not exist",
+                "kubectl config get-contexts",
+            ],
+        ),
+        case(
+            "rollout: kubeconfig file missing",
+            raw(
+                Plugin::Rollout,
+                &["status", "web", "--kubeconfig", "/no/such/kubeconfig"],
+            ),
+            1,
+            &["/no/such/kubeconfig", "no such file"],
+        ),
+        case(
+            "visits: malformed kubeconfig",
+            raw(
+                Plugin::Visits,
+                &["web", "--kubeconfig", &malformed.to_string_lossy()],
+            ),
+            1,
+            &["kubeconfig"],
+        ),
+        case(
+            "pvc: API server not listening",
+            raw(
+                Plugin::Pvc,
+                &["web", "--kubeconfig", &down.to_string_lossy(), "-n", &ns],
+            ),
+            1,
+            &["Unable to connect to the server", "refused"],
+        ),
+        case(
+            "rollout: API server not listening",
+            raw(
+                Plugin::Rollout,
+                &[
+                    "web",
+                    "--partition",
+                    "1",
+                    "--kubeconfig",
+                    &down.to_string_lossy(),
+                    "-n",
+                    &ns,
+                ],
+            ),
+            1,
+            &["Unable to connect to the server", "refused"],
+        ),
+        // Flags.
+        case(
+            "visits: -o unknown",
+            v(&["web", "-o", "xml"]),
+            2,
+            &["invalid value 'xml'", "--output"],
+        ),
+        case(
+            "pvc: -o unknown",
+            p(&["web", "-o", "csv"]),
+            2,
+            &["invalid value 'csv'", "--output"],
+        ),
+        case(
+            "rollout: negative partition",
+            r(&["web", "--partition=-1"]),
+            1,
+            &["invalid partition -1", "between 0 and 3"],
+        ),
+        case(
+            "rollout: non-numeric partition",
+            r(&["web", "--partition", "two"]),
+            2,
+            &["invalid value 'two'", "--partition"],
+        ),
+        case(
+            "rollout: partition above replicas",
+            r(&["web", "--partition", "7"]),
+            1,
+            &["invalid partition 7", "between 0 and 3"],
+        ),
+        case(
+            "rollout: unknown container",
+            r(&["start", "web", "--image", "nope=example/visits-app:2.0"]),
+            1,
+            &["unknown container \"nope\"", "app"],
+        ),
+        case(
+            "rollout: --image without =",
+            r(&["start", "web", "--image", "app"]),
+            1,
+            &["invalid --image \"app\"", "CONTAINER=IMAGE"],
+        ),
+        case(
+            "rollout: unknown revision (undo)",
+            r(&["undo", "web", "--to-revision", "99"]),
+            1,
+            &["revision 99", "history"],
+        ),
+        case(
+            "rollout: unknown revision (diff)",
+            r(&["diff", "web", "--from", "1", "--to", "42"]),
+            1,
+            &["revision 42"],
+        ),
+        case(
+            "rollout: step of 0 pods",
+            r(&["start", "web", "--image", v2, "--steps", "0"]),
+            1,
+            &["--steps", "at least 1 pod"],
+        ),
+        case(
+            "rollout: step rounding to 0 pods",
+            r(&["start", "web", "--image", v2, "--steps", "10%"]),
+            1,
+            &["rounds down to 0 pods"],
+        ),
+        case(
+            "rollout: nothing to roll out",
+            r(&["start", "web", "--steps", "1"]),
+            1,
+            &["nothing to roll out"],
+        ),
+        case(
+            "rollout: bad --timeout",
+            r(&["start", "web", "--image", v2, "--timeout", "soon"]),
+            2,
+            &["invalid duration \"soon\""],
+        ),
+        case(
+            "rollout: conflicting --manual and --pause-between",
+            r(&[
+                "start",
+                "web",
+                "--image",
+                v2,
+                "--manual",
+                "--pause-between",
+                "1s",
+            ]),
+            2,
+            &["cannot be used with"],
+        ),
+        case(
+            "rollout: OnDelete-only --max-unavailable on RollingUpdate",
+            r(&["web", "--partition", "1", "--max-unavailable", "2"]),
+            1,
+            &[
+                "--max-unavailable applies to OnDelete only",
+                "RollingUpdate",
+            ],
+        ),
+        case(
+            "rollout: RollingUpdate-only --no-wait on OnDelete",
+            r(&["ondel", "--partition", "1", "--no-wait"]),
+            1,
+            &["OnDelete", "--no-wait"],
+        ),
+        case(
+            "rollout: --max-unavailable 0",
+            r(&["start", "ondel", "--image", v2, "--max-unavailable", "0"]),
+            1,
+            &["invalid --max-unavailable 0"],
+        ),
+        case(
+            "rollout: promote without a rollout",
+            r(&["promote", "web"]),
+            1,
+            &["no staged rollout step left"],
+        ),
+        case(
+            "rollout: resume without a pause",
+            r(&["resume", "web"]),
+            1,
+            &["no paused rollout to resume"],
+        ),
+        case(
+            "rollout: zero replicas",
+            r(&["start", "zero", "--image", v2]),
+            1,
+            &["0 replicas"],
+        ),
+        case(
+            "visits: zero replicas",
+            v(&["zero"]),
+            1,
+            &["has 0 replicas", "kubectl scale statefulset zero"],
+        ),
+        case(
+            "visits: unknown container",
+            v(&["web", "--path", "/data/visits", "-c", "nope"]),
+            1,
+            &["no container \"nope\"", "containers: app"],
+        ),
+        case(
+            "visits: visits file missing",
+            v(&["web", "--path", "/data/missing"]),
+            1,
+            &["cannot read /data/missing", "No such file"],
+        ),
+        case(
+            "visits: garbage visits content",
+            v(&["junk", "--path", "/data/visits"]),
+            1,
+            &["junk-0", "expected a single integer", "not a number"],
+        ),
+        case(
+            "visits: relative --path",
+            v(&["web", "--path", "visits"]),
+            1,
+            &["not an absolute path"],
+        ),
+        case(
+            "visits: unknown --format",
+            v(&["web", "--format", "xml"]),
+            2,
+            &["invalid format \"xml\""],
+        ),
+        case(
+            "visits: conflicting --path and --http",
+            v(&["web", "--path", "/data/visits", "--http", "8080/visits"]),
+            2,
+            &["cannot be used with"],
+        ),
+        case(
+            "pvc: unknown template",
+            p(&["resize", "web", "--template", "nope", "--size", "1Gi"]),
+            1,
+            &["no volumeClaimTemplate \"nope\"", "data"],
+        ),
+        case(
+            "pvc: bad size",
+            p(&["resize", "web", "--template", "data", "--size", "12xyz"]),
+            1,
+            &["invalid size \"12xyz\""],
+        ),
+        case(
+            "pvc: shrinking size",
+            p(&["resize", "web", "--template", "data", "--size", "1Mi"]),
+            1,
+            &["smaller than the current 64Mi", "only grow"],
+        ),
+        case(
+            "pvc: resize with -A",
+            p(&["resize", "web", "-A", "--template", "data", "--size", "1Gi"]),
+            1,
+            &["one namespace"],
+        ),
+        case(
+            "pvc: prune an in-range ordinal",
+            p(&["prune", "web", "--ordinal", "0", "--yes"]),
+            1,
+            &["refusing", "ordinal 0", "in range"],
+        ),
+        case(
+            "pvc: bad retention value",
+            p(&["retention", "web", "--when-scaled", "Maybe"]),
+            2,
+            &["Retain or Delete"],
+        ),
+        case(
+            "pvc: unknown usage source",
+            p(&["usage", "web", "--source", "bogus"]),
+            2,
+            &["invalid value 'bogus'"],
+        ),
+        case(
+            "pvc: restore from a missing backup",
+            p(&["restore", "--from", "/no/such/backup.json"]),
+            1,
+            &["/no/such/backup.json"],
+        ),
+    ];
+    cases.push(Case {
+        fault: Fault::ForbidExec,
+        ..case(
+            "visits: forbidden exec",
+            v(&["web", "--path", "/data/visits"]),
+            1,
+            &[
+                "forbidden",
+                "pods/exec",
+                "kubectl auth can-i create pods/exec",
+            ],
+        )
+    });
+    cases.push(Case {
+        fault: Fault::ForbidPatch,
+        ..case(
+            "rollout: forbidden patch",
+            r(&["start", "web", "--image", v2]),
+            1,
+            &[
+                "forbidden",
+                "patch",
+                "statefulset",
+                "kubectl auth can-i patch",
+            ],
+        )
+    });
+    cases.push(Case {
+        fault: Fault::ForbidPatch,
+        ..case(
+            "rollout: forbidden patch (pause)",
+            r(&["pause", "web"]),
+            1,
+            &["forbidden", "patch"],
+        )
+    });
+    assert!(cases.len() >= 25);
+
+    let faults = t.faults().cloned();
+    let mut failures = Vec::new();
+    for c in &cases {
+        match (c.fault, &faults) {
+            (Fault::None, _) => {}
+            (_, None) => {
+                eprintln!("skipped {:?}: fault injection needs the simulator", c.what);
+                continue;
+            }
+            (Fault::ForbidExec, Some(f)) => f.forbid("create", "pods/exec"),
+            (Fault::ForbidPatch, Some(f)) => f.forbid("patch", "statefulsets"),
+        }
+        let before = fingerprint(&t.client, &t.namespace).await;
+        let run = c.run.run_within(Duration::from_secs(60)).await;
+        if let Some(f) = &faults {
+            f.clear();
+        }
+        let after = fingerprint(&t.client, &t.namespace).await;
+        let mut wrong = Vec::new();
+        if run.code != c.code {
+            wrong.push(format!("exit code {} (want {})", run.code, c.code));
+        }
+        let text = run.all_output();
+        for w in c.words {
+            if !text.contains(w) {
+                wrong.push(format!("no {w:?} in the message"));
+            }
+        }
+        if !run.stderr.contains("error") {
+            wrong.push("stderr does not say error".into());
+        }
+        let diff = fingerprint_diff(&before, &after);
+        if !diff.is_empty() {
+            wrong.push(format!("the cluster changed: {diff:?}"));
+        }
+        if !wrong.is_empty() {
+            failures.push(format!(
+                "{}: {}\n  args: {:?}\n  stdout: {}\n  stderr: {}",
+                c.what,
+                wrong.join("; "),
+                c.run.args,
+                run.stdout.trim(),
+                run.stderr.trim()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} rows failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+    t.cleanup().await;
+}

@@ -1,0 +1,97 @@
+//! Where things are: the workspace, its target directory, and built binaries.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use crate::plugins::PLUGINS;
+
+/// The workspace root (the directory holding the top `Cargo.toml`).
+pub fn workspace_root() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = here.join("../..");
+    root.canonicalize().unwrap_or(root)
+}
+
+/// The cargo target directory (`CARGO_TARGET_DIR`, else `target/` in the workspace).
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                workspace_root().join(dir)
+            }
+        }
+        None => workspace_root().join("target"),
+    }
+}
+
+/// A cargo build profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// `target/debug`: quick to build, what the tests use.
+    Debug,
+    /// `target/release`: what users install and the release ships.
+    Release,
+}
+
+impl Profile {
+    /// The directory the profile's binaries land in.
+    pub fn dir(self) -> PathBuf {
+        target_dir().join(match self {
+            Profile::Debug => "debug",
+            Profile::Release => "release",
+        })
+    }
+}
+
+/// `cargo` as the one running us (`$CARGO`), else from PATH.
+pub fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(workspace_root());
+    cmd
+}
+
+/// Builds the plugin binaries and returns their directory.
+///
+/// Debug builds take every binary of the workspace (`cargo build --workspace --bins`, the
+/// simulator included): the same package selection, hence the same feature unification, as
+/// `cargo test --workspace`, so under the tests this is a no-op instead of a second build of the
+/// dependencies with other features. Release builds take only the three plugins.
+pub fn build(profile: Profile) -> Result<PathBuf> {
+    let mut cmd = cargo();
+    cmd.arg("build").arg("--bins");
+    match profile {
+        Profile::Debug => {
+            cmd.arg("--workspace");
+        }
+        Profile::Release => {
+            cmd.arg("--release");
+            for plugin in PLUGINS {
+                cmd.args(["--package", &plugin.binary()]);
+            }
+        }
+    }
+    let status = cmd.status().context("running cargo build")?;
+    if !status.success() {
+        bail!("cargo build failed ({status})");
+    }
+    Ok(profile.dir())
+}
+
+/// Checks that `dir` holds every plugin binary.
+pub fn check_binaries(dir: &Path) -> Result<()> {
+    for plugin in PLUGINS {
+        let path = dir.join(plugin.binary_file());
+        if !path.is_file() {
+            bail!(
+                "{} not found; build it first (cargo build --bins) or pass another --from",
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
