@@ -58,9 +58,8 @@ pub fn cargo() -> Command {
 /// Builds the plugin binaries and returns their directory.
 ///
 /// Debug builds take every binary of the workspace (`cargo build --workspace --bins`, the
-/// simulator included): the same package selection, hence the same feature unification, as
-/// `cargo test --workspace`, so under the tests this is a no-op instead of a second build of the
-/// dependencies with other features. Release builds take only the three plugins.
+/// simulator included, as the README's equivalent of `cargo xtask demo` does); release builds
+/// only the three plugins.
 pub fn build(profile: Profile) -> Result<PathBuf> {
     let mut cmd = cargo();
     cmd.arg("build").arg("--bins");
@@ -80,6 +79,25 @@ pub fn build(profile: Profile) -> Result<PathBuf> {
         bail!("cargo build failed ({status})");
     }
     Ok(profile.dir())
+}
+
+/// Makes sure the debug binaries are fresh the way `cargo test --workspace` builds them
+/// (`cargo test --workspace --no-run`: same selection, same features, dev-dependencies
+/// included), and returns their directory. Under `cargo test --workspace` this is a quick no-op;
+/// under `cargo test -p xtask` it builds what the workspace's tests would.
+pub fn build_as_tests() -> Result<PathBuf> {
+    let out = cargo()
+        .args(["test", "--workspace", "--no-run", "--quiet"])
+        .output()
+        .context("running cargo test --no-run")?;
+    if !out.status.success() {
+        bail!(
+            "cargo test --workspace --no-run failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(Profile::Debug.dir())
 }
 
 /// Checks that `dir` holds every plugin binary.

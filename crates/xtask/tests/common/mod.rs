@@ -7,14 +7,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use xtask::paths::{self, Profile};
+use xtask::paths;
 
 /// The debug binaries of the three plugins, built if needed (a no-op under
-/// `cargo test --workspace`, which builds every binary first).
+/// `cargo test --workspace`, which builds every binary first with the same features).
 pub fn plugin_bins() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
-        .get_or_init(|| paths::build(Profile::Debug).expect("build the plugin binaries"))
+        .get_or_init(|| paths::build_as_tests().expect("build the plugin binaries"))
         .clone()
 }
 
