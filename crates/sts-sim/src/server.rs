@@ -268,6 +268,17 @@ async fn handle(
         Ok(b) => b,
         Err(e) => return error_response(&ApiError::bad_request(format!("reading the body: {e}"))),
     };
+    // Bodies are JSON only: answer protobuf with 415 so clients fall back to JSON.
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("application/vnd.kubernetes.protobuf") {
+        let mut e = ApiError::bad_request(format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml"));
+        e.code = 415;
+        e.reason = "UnsupportedMediaType";
+        return error_response(&e);
+    }
     let route = parse_route(&path);
     if let Route::Resource(p) = &route {
         let info = RequestInfo {
