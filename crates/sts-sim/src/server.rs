@@ -274,7 +274,7 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if content_type.starts_with("application/vnd.kubernetes.protobuf") {
-        let mut e = ApiError::bad_request(format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml"));
+        let mut e = ApiError::bad_request("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
         e.code = 415;
         e.reason = "UnsupportedMediaType";
         return error_response(&e);
