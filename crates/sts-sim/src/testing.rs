@@ -19,6 +19,9 @@ use crate::{Cluster, ClusterOptions, Faults};
 /// Environment variable naming a real cluster's kubeconfig to run the end-to-end tests on.
 pub const REAL_CLUSTER_ENV: &str = "STS_E2E_KUBECONFIG";
 
+/// Debian's Python, which has the official Kubernetes client as `python3-kubernetes`.
+pub const PYTHON: &str = "/usr/bin/python3";
+
 /// One test's view of its cluster.
 pub struct E2e {
     /// The simulator, when the test runs on one.
@@ -128,6 +131,35 @@ impl E2e {
             .write_all(stdin.as_bytes())
             .expect("write manifest");
         child.wait_with_output().expect("kubectl output")
+    }
+
+    /// Runs a script of the independent-client suite with Debian's Python and its official
+    /// Kubernetes client (`python3-kubernetes`), against this cluster: `KUBECONFIG` and
+    /// `STS_E2E_NAMESPACE` (the test namespace) are set, `args` follow the script. Panics if
+    /// `/usr/bin/python3` cannot run: these tests must fail, not skip (`.ci/run` installs it).
+    pub fn python(&self, script: &Path, args: &[&str]) -> Output {
+        Command::new(PYTHON)
+            .arg(script)
+            .args(args)
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("STS_E2E_NAMESPACE", &self.namespace)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .output()
+            .unwrap_or_else(|e| panic!("{PYTHON} {} failed to start: {e}", script.display()))
+    }
+
+    /// Runs [`E2e::python`] and returns stdout, panicking with both streams when it fails.
+    pub fn python_ok(&self, script: &Path, args: &[&str]) -> String {
+        let out = self.python(script, args);
+        assert!(
+            out.status.success(),
+            "python {} {args:?} failed ({}):\n{}{}",
+            script.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// A namespaced API in the test namespace.
