@@ -128,11 +128,15 @@ fn prepare_for_create(state: &State, rt: &ResourceType, obj: &mut Value) {
             );
             if needs_node_port {
                 if let Some(ports) = obj["spec"]["ports"].as_array_mut() {
-                    for (i, p) in ports.iter_mut().enumerate() {
-                        if p["nodePort"].is_null() {
-                            p["nodePort"] =
-                                json!(30000 + (n_hash(&p.to_string()) + i as u32) % 2768);
-                        }
+                    let mut taken: Vec<u16> = ports
+                        .iter()
+                        .filter_map(|p| p["nodePort"].as_u64())
+                        .filter_map(|n| u16::try_from(n).ok())
+                        .collect();
+                    for p in ports.iter_mut().filter(|p| p["nodePort"].is_null()) {
+                        let port = crate::nodeports::allocate(state, &taken);
+                        taken.push(port);
+                        p["nodePort"] = json!(port);
                     }
                 }
             }
@@ -144,10 +148,6 @@ fn prepare_for_create(state: &State, rt: &ResourceType, obj: &mut Value) {
     }
 }
 
-fn n_hash(s: &str) -> u32 {
-    s.bytes()
-        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32))
-}
 
 /// Adds a finalizer if missing.
 pub fn add_finalizer(obj: &mut Value, finalizer: &str) {

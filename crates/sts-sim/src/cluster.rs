@@ -1,6 +1,8 @@
-//! Starting and stopping one simulated cluster: bootstrap objects, the HTTP server, the
-//! controllers, the kubeconfig and a ready kube-rs client.
+//! Starting and stopping one simulated cluster: bootstrap objects, the CA and serving
+//! certificate, the HTTPS (or plain HTTP) server, the controllers, the kubeconfig and a
+//! ready kube-rs client.
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,6 +10,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use serde_json::json;
 use tokio::sync::oneshot;
+use tokio_rustls::rustls::ServerConfig;
 
 use crate::api;
 use crate::faults::Faults;
@@ -15,6 +18,7 @@ use crate::kubeconfig;
 use crate::options::ClusterOptions;
 use crate::resources;
 use crate::state::{SharedState, State};
+use crate::tls;
 
 /// A running simulated cluster. It runs on its own thread and tokio runtime, so tests
 /// may block (running `kubectl`, a plugin binary) without starving it. Dropping the
@@ -22,6 +26,7 @@ use crate::state::{SharedState, State};
 pub struct Cluster {
     state: SharedState,
     addr: SocketAddr,
+    tls: Option<Arc<ServerConfig>>,
     kubeconfig: PathBuf,
     _tempdir: Option<tempfile::TempDir>,
     client: kube::Client,
@@ -76,24 +81,37 @@ impl Cluster {
                 (Some(dir), p)
             }
         };
+        let insecure = opts.insecure_http;
         let state: SharedState = Arc::new(State::new(opts));
+        let tls_config = if insecure {
+            None
+        } else {
+            let authority = tls::Authority::generate()?;
+            let serving = authority.serving()?;
+            let config = tls::server_config(&authority, &serving)?;
+            let _ = state.authority.set(authority);
+            Some(config)
+        };
         bootstrap(&state)?;
         let (tx, rx) = oneshot::channel::<()>();
         let (ready_tx, ready_rx) = oneshot::channel::<std::io::Result<()>>();
         let thread_state = state.clone();
+        let thread_tls = tls_config.clone();
         let thread = std::thread::Builder::new()
             .name("sts-sim".into())
-            .spawn(move || serve_on_own_runtime(thread_state, listener, rx, ready_tx))?;
+            .spawn(move || serve_on_own_runtime(thread_state, listener, thread_tls, rx, ready_tx))?;
         ready_rx
             .await
             .context("the simulator thread stopped before serving")??;
-        let url = format!("http://{addr}");
-        kubeconfig::write(&kubeconfig_path, &url)
+        let url = base_url(addr, tls_config.is_some());
+        let ca = state.authority.get().map(tls::Authority::cert_pem);
+        kubeconfig::write(&kubeconfig_path, &url, ca)
             .with_context(|| format!("writing {}", kubeconfig_path.display()))?;
         let client = client_for(&kubeconfig_path).await?;
         Ok(Cluster {
             state,
             addr,
+            tls: tls_config,
             kubeconfig: kubeconfig_path,
             _tempdir: tempdir,
             client,
@@ -122,9 +140,16 @@ impl Cluster {
         &self.state
     }
 
-    /// The server's base URL.
+    /// The server's base URL: `https://127.0.0.1:PORT`, or `http://` with
+    /// [`ClusterOptions::insecure_http`].
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        base_url(self.addr, self.tls.is_some())
+    }
+
+    /// The cluster CA's certificate (PEM) that clients verify the server with; `None` over
+    /// plain HTTP.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.state.authority.get().map(tls::Authority::cert_pem)
     }
 
     /// The address the server listens on.
@@ -153,9 +178,10 @@ impl Cluster {
         let (tx, rx) = oneshot::channel::<()>();
         let (ready_tx, ready_rx) = oneshot::channel::<std::io::Result<()>>();
         let thread_state = self.state.clone();
+        let thread_tls = self.tls.clone();
         let thread = std::thread::Builder::new()
             .name("sts-sim".into())
-            .spawn(move || serve_on_own_runtime(thread_state, listener, rx, ready_tx))?;
+            .spawn(move || serve_on_own_runtime(thread_state, listener, thread_tls, rx, ready_tx))?;
         ready_rx
             .await
             .context("the simulator thread stopped before serving")??;
@@ -185,10 +211,17 @@ impl Drop for Cluster {
     }
 }
 
-/// Runs the server and the controllers on a runtime of their own until `shutdown` fires.
+fn base_url(addr: SocketAddr, https: bool) -> String {
+    let scheme = if https { "https" } else { "http" };
+    format!("{scheme}://{addr}")
+}
+
+/// Runs the server (over TLS with `tls`) and the controllers on a runtime of their own
+/// until `shutdown` fires.
 fn serve_on_own_runtime(
     state: SharedState,
     listener: std::net::TcpListener,
+    tls: Option<Arc<ServerConfig>>,
     shutdown: oneshot::Receiver<()>,
     ready: oneshot::Sender<std::io::Result<()>>,
 ) {
@@ -212,12 +245,26 @@ fn serve_on_own_runtime(
                 return;
             }
         };
-        let controllers = crate::controllers::spawn_all(state.clone());
+        let mut controllers = crate::controllers::spawn_all(state.clone());
+        if state.opts.node_ports {
+            controllers.push(tokio::spawn(crate::nodeports::run(state.clone())));
+        }
         let app = crate::server::router(state);
+        type Served = std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>> + Send>>;
+        let served: Served = match tls {
+            Some(config) => match tls::TlsListener::new(listener, config) {
+                Ok(listener) => Box::pin(axum::serve(listener, app).into_future()),
+                Err(e) => {
+                    let _ = ready.send(Err(e));
+                    return;
+                }
+            },
+            None => Box::pin(axum::serve(listener, app).into_future()),
+        };
         let _ = ready.send(Ok(()));
         // Not a graceful shutdown: open watches would hold it forever.
         tokio::select! {
-            _ = axum::serve(listener, app) => {}
+            _ = served => {}
             _ = shutdown => {}
         }
         for c in controllers {

@@ -1,7 +1,8 @@
 //! sts-sim: a simulated Kubernetes cluster on 127.0.0.1 that the real `kubectl` and
-//! kube-rs accept. It serves the REST API over plain HTTP, stores objects, and runs a
-//! StatefulSet controller, a volume provisioner, a scheduler/kubelet, an endpoints
-//! controller and a garbage collector, following upstream behaviour (see STATEFULSET.md).
+//! kube-rs accept. It serves the REST API over HTTPS with a CA of its own (plain HTTP on
+//! request), stores objects, and runs a StatefulSet controller, a volume provisioner, a
+//! scheduler/kubelet, an endpoints controller, a garbage collector and kube-proxy's node
+//! ports, following upstream behaviour (see STATEFULSET.md and README.md).
 //!
 //! Containers are simulated by image name (see [`containers`]): `visits*` images count
 //! visits in a file on their volume, tags with `broken` never get Ready, tags with `crash`
@@ -28,17 +29,20 @@ pub mod exec;
 pub mod faults;
 pub mod fs;
 pub mod kubeconfig;
+pub mod nodeports;
 pub mod options;
 pub mod patch;
 pub mod proxy;
 pub mod resources;
 pub mod revision;
 pub mod selectors;
+pub mod spread;
 pub mod server;
 pub mod state;
 pub mod store;
 pub mod tables;
 pub mod testing;
+pub mod tls;
 pub mod validation;
 pub mod watch;
 

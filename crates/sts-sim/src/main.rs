@@ -28,6 +28,13 @@ enum Command {
         /// Turn on the MaxUnavailableStatefulSet feature gate.
         #[arg(long)]
         max_unavailable: bool,
+        /// Serve plain HTTP instead of HTTPS (by default a CA is generated and written into
+        /// the kubeconfig as certificate-authority-data).
+        #[arg(long)]
+        insecure_http: bool,
+        /// Do not listen on 127.0.0.1:<nodePort> for NodePort and LoadBalancer Services.
+        #[arg(long)]
+        no_node_ports: bool,
     },
     /// Play the seeds' scenario with kubectl and the plugins against a fresh simulated cluster.
     Demo {
@@ -48,11 +55,15 @@ async fn main() -> anyhow::Result<()> {
             kubeconfig,
             listen,
             max_unavailable,
+            insecure_http,
+            no_node_ports,
         } => {
             let opts = sts_sim::ClusterOptions {
                 listen,
                 kubeconfig: Some(kubeconfig.clone()),
                 max_unavailable_gate: max_unavailable,
+                insecure_http,
+                node_ports: !no_node_ports,
                 ..Default::default()
             };
             let cluster = sts_sim::Cluster::start(opts).await?;

@@ -35,6 +35,15 @@ pub struct ClusterOptions {
     pub git_version: String,
     /// Default capacity in bytes of a volume whose claim requests nothing parseable.
     pub default_volume_bytes: u64,
+    /// Serve plain HTTP instead of HTTPS with a generated CA (`sts-sim serve --insecure-http`).
+    pub insecure_http: bool,
+    /// Listen on `127.0.0.1:<nodePort>` for NodePort and LoadBalancer Services, as every node
+    /// does (on for `sts-sim serve` and the demo; off for in-process test clusters, whose
+    /// node ports would collide across parallel tests).
+    pub node_ports: bool,
+    /// Seed of the random endpoint choice of Services (kube-proxy picks at random); `None`
+    /// seeds from the OS.
+    pub endpoint_seed: Option<u64>,
 }
 
 impl Default for ClusterOptions {
@@ -53,6 +62,9 @@ impl Default for ClusterOptions {
             user: "kubernetes-admin".to_string(),
             git_version: "v1.36.0".to_string(),
             default_volume_bytes: 1 << 30,
+            insecure_http: false,
+            node_ports: false,
+            endpoint_seed: None,
         }
     }
 }

@@ -6,14 +6,12 @@
 //!   declares one. A pod without an IP answers 400 `address not allowed`; a port nobody listens
 //!   on (or a broken image) answers 503 `error trying to reach service: dial tcp IP:PORT:
 //!   connect: connection refused`.
-//! - `services/NAME[:PORT]/proxy/PATH`: one Ready endpoint of the Service, round-robin, from
+//! - `services/NAME[:PORT]/proxy/PATH`: one Ready endpoint of the Service, picked at random
+//!   for each request as kube-proxy does ([`crate::spread`]), from
 //!   its `Endpoints` object (or, when there is none, the Ready pods its selector matches);
 //!   the service port (number or name) maps to the endpoint's target port. No endpoint
 //!   answers 503 `no endpoints available for service "web"`.
 //! - `nodes/NAME/proxy/PATH`: the kubelet's `stats/summary` and `healthz`.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
 
 use axum::body::Body;
 use axum::response::Response;
@@ -25,21 +23,11 @@ use crate::containers::{self, pod_ip, ContainerView, HttpAnswer};
 use crate::resources::{ENDPOINTS, NODES, PODS, SERVICES};
 use crate::state::{SharedState, State};
 
-/// Round-robin positions per `namespace/service` (process-wide; only the spread matters).
-static ROUND_ROBIN: Mutex<Option<HashMap<String, usize>>> = Mutex::new(None);
-
-fn next_index(key: &str, len: usize) -> usize {
-    let mut guard = ROUND_ROBIN.lock().unwrap_or_else(|e| e.into_inner());
-    let map = guard.get_or_insert_with(HashMap::new);
-    let slot = map.entry(key.to_string()).or_insert(0);
-    let i = *slot % len;
-    *slot = slot.wrapping_add(1);
-    i
-}
-
-/// `[scheme:]name[:port]` as upstream splits it; `None` when malformed.
+/// `[scheme:]name[:port]` as upstream splits it, after percent-decoding the path segment
+/// (clients send `web-1%3A8080`); `None` when malformed.
 pub fn split_scheme_name_port(id: &str) -> Option<(String, String, String)> {
-    let parts: Vec<&str> = id.split(':').collect();
+    let decoded = percent_encoding::percent_decode_str(id).decode_utf8().ok()?;
+    let parts: Vec<&str> = decoded.split(':').collect();
     let (scheme, name, port) = match parts.as_slice() {
         [name] => ("", *name, ""),
         [name, port] => ("", *name, *port),
@@ -308,16 +296,33 @@ pub async fn proxy_service(
     };
     let no_endpoints = || unavailable(format!("no endpoints available for service \"{name}\""));
     let svc_port = svc_port.ok_or_else(no_endpoints)?;
-    let candidates = backends(state, ns, &svc, &svc_port);
-    if candidates.is_empty() {
-        return Err(no_endpoints());
-    }
-    let pick = &candidates[next_index(&format!("{ns}/{name}"), candidates.len())];
+    serve_service_port(state, &svc, &svc_port, method, &request_path(rest, query))
+}
+
+/// Sends one request (`path` with its query) to a Ready endpoint of one port of a Service,
+/// picked at random; 503 `no endpoints available` when there is none. The API proxy and
+/// the node ports ([`crate::nodeports`]) both come here.
+pub(crate) fn serve_service_port(
+    state: &State,
+    svc: &Value,
+    svc_port: &Value,
+    method: &Method,
+    path: &str,
+) -> Result<Response, ApiError> {
+    let ns = svc["metadata"]["namespace"].as_str().unwrap_or("default");
+    let name = svc["metadata"]["name"].as_str().unwrap_or("");
+    let no_endpoints = || unavailable(format!("no endpoints available for service \"{name}\""));
+    let candidates = backends(state, ns, svc, svc_port);
+    let pick = state
+        .endpoints
+        .pick(candidates.len())
+        .map(|i| &candidates[i])
+        .ok_or_else(no_endpoints)?;
     let pod = state
         .store
         .get(&PODS, ns, &pick.pod)
         .ok_or_else(no_endpoints)?;
-    serve_pod(state, &pod, pick.port, method, &request_path(rest, query))
+    serve_pod(state, &pod, pick.port, method, path)
 }
 
 /// `GET /api/v1/nodes/NAME/proxy/REST`: the kubelet's `stats/summary` and `healthz`.
@@ -404,6 +409,12 @@ mod tests {
             Some(("http".into(), "web-0".into(), "8080".into()))
         );
         assert_eq!(split_scheme_name_port("ftp:web-0:21"), None);
+        assert_eq!(
+            split_scheme_name_port("web-1%3A8080"),
+            Some(("".into(), "web-1".into(), "8080".into())),
+            "clients percent-encode the colon"
+        );
+        assert_eq!(split_scheme_name_port("web%FF"), None, "not UTF-8");
     }
 
     #[tokio::test]
@@ -500,15 +511,26 @@ mod tests {
             false,
         )
         .unwrap();
-        for _ in 0..6 {
-            let r = proxy_service(&state, "default", "web:80", "", &Method::GET, None)
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
+        let mut served = Vec::new();
+        for _ in 0..60 {
+            let (code, text) = body(
+                proxy_service(&state, "default", "web:80", "", &Method::GET, None)
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(code, 200);
+            served.push(if text.contains("web-0") { 0 } else { 1 });
         }
-        assert_eq!(visits_recorded(&state, "default", "web-0"), 3);
-        assert_eq!(visits_recorded(&state, "default", "web-1"), 3);
+        let on_0 = visits_recorded(&state, "default", "web-0");
+        let on_1 = visits_recorded(&state, "default", "web-1");
+        assert_eq!(on_0 + on_1, 60);
+        assert!(on_0 > 0 && on_1 > 0, "both Ready pods are hit: {on_0}/{on_1}");
         assert_eq!(visits_recorded(&state, "default", "web-2"), 0);
+        assert!(
+            served.windows(2).any(|w| w[0] == w[1]),
+            "picked at random, not in turn: {served:?}"
+        );
         assert_eq!(
             proxy_service(&state, "default", "web:81", "", &Method::GET, None)
                 .await

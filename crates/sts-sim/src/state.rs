@@ -6,8 +6,11 @@ use std::sync::Arc;
 
 use crate::faults::Faults;
 use crate::fs::FileSystems;
+use crate::nodeports::NodePorts;
 use crate::options::ClusterOptions;
+use crate::spread::EndpointPicker;
 use crate::store::Store;
+use crate::tls::Authority;
 
 /// Everything one simulated cluster holds.
 pub struct State {
@@ -19,6 +22,12 @@ pub struct State {
     pub faults: Faults,
     /// Volume contents.
     pub fs: FileSystems,
+    /// Random endpoint choice of Services.
+    pub endpoints: EndpointPicker,
+    /// The cluster CA, once an HTTPS cluster has made it (kept to sign client certificates).
+    pub authority: std::sync::OnceLock<Authority>,
+    /// Node ports listened on.
+    pub node_ports: NodePorts,
 }
 
 /// Shared handle to the state.
@@ -28,6 +37,9 @@ impl State {
     /// A fresh, empty state.
     pub fn new(opts: ClusterOptions) -> Self {
         State {
+            endpoints: EndpointPicker::new(opts.endpoint_seed),
+            authority: std::sync::OnceLock::new(),
+            node_ports: NodePorts::default(),
             store: Store::new(),
             opts,
             faults: Faults::default(),
