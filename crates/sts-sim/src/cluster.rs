@@ -83,14 +83,15 @@ impl Cluster {
         };
         let insecure = opts.insecure_http;
         let state: SharedState = Arc::new(State::new(opts));
-        let tls_config = if insecure {
-            None
+        let (tls_config, admin) = if insecure {
+            (None, None)
         } else {
             let authority = tls::Authority::generate()?;
             let serving = authority.serving()?;
+            let admin = authority.client(&state.opts.user, &["system:masters"])?;
             let config = tls::server_config(&authority, &serving)?;
             let _ = state.authority.set(authority);
-            Some(config)
+            (Some(config), Some(admin))
         };
         bootstrap(&state)?;
         let (tx, rx) = oneshot::channel::<()>();
@@ -104,8 +105,16 @@ impl Cluster {
             .await
             .context("the simulator thread stopped before serving")??;
         let url = base_url(addr, tls_config.is_some());
-        let ca = state.authority.get().map(tls::Authority::cert_pem);
-        kubeconfig::write(&kubeconfig_path, &url, ca)
+        let files = state
+            .authority
+            .get()
+            .zip(admin.as_ref())
+            .map(|(ca, admin)| kubeconfig::TlsFiles {
+                ca_pem: ca.cert_pem(),
+                client_cert_pem: &admin.cert_pem,
+                client_key_pem: &admin.key_pem,
+            });
+        kubeconfig::write(&kubeconfig_path, &url, files)
             .with_context(|| format!("writing {}", kubeconfig_path.display()))?;
         let client = client_for(&kubeconfig_path).await?;
         Ok(Cluster {

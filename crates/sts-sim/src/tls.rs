@@ -113,9 +113,24 @@ impl Authority {
         names: &[&str],
         usage: ExtendedKeyUsagePurpose,
     ) -> anyhow::Result<Signed> {
+        self.sign_with(common_name, &[], names, usage)
+    }
+
+    fn sign_with(
+        &self,
+        common_name: &str,
+        organizations: &[&str],
+        names: &[&str],
+        usage: ExtendedKeyUsagePurpose,
+    ) -> anyhow::Result<Signed> {
         let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
         let mut params = CertificateParams::new(names)?;
         params.distinguished_name = rcgen::DistinguishedName::new();
+        for org in organizations {
+            params
+                .distinguished_name
+                .push(DnType::OrganizationName, *org);
+        }
         params.distinguished_name.push(DnType::CommonName, common_name);
         params.is_ca = IsCa::ExplicitNoCa;
         params.key_usages = vec![
@@ -135,6 +150,13 @@ impl Authority {
             der: cert.der().clone(),
             key_der: key.serialize_der(),
         })
+    }
+
+    /// A client certificate for `user` in `groups` (subject `CN=user, O=group...`, how
+    /// kube-apiserver's x509 authenticator reads it), e.g. kubeadm's `kubernetes-admin` in
+    /// `system:masters`. The server does not ask for it yet (no authentication).
+    pub fn client(&self, user: &str, groups: &[&str]) -> anyhow::Result<Signed> {
+        self.sign_with(user, groups, &[], ExtendedKeyUsagePurpose::ClientAuth)
     }
 
     /// The API server's serving certificate ([`SERVING_NAMES`]).
@@ -310,9 +332,7 @@ mod tests {
     #[test]
     fn the_ca_can_sign_client_certificates() {
         let ca = Authority::generate().unwrap();
-        let client = ca
-            .sign("jane", &[], ExtendedKeyUsagePurpose::ClientAuth)
-            .unwrap();
+        let client = ca.client("jane", &["dev", "ops"]).unwrap();
         assert!(client.cert_pem.starts_with("-----BEGIN CERTIFICATE-----"));
         assert!(client.key_pem.contains("PRIVATE KEY"));
     }
