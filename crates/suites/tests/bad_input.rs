@@ -87,7 +87,7 @@ async fn bad_input_is_refused_with_a_clear_message_and_changes_nothing() {
     let down = file(
         &tmp,
         "down",
-        &kubeconfig.replace(&server, &format!("http://127.0.0.1:{closed_port}")),
+        &kubeconfig.replace(&server, &format!("https://127.0.0.1:{closed_port}")),
     );
     let kc = t.kubeconfig.to_string_lossy().into_owned();
     let ns = t.namespace.clone();

@@ -1,8 +1,7 @@
 //! Security checks: exec never goes through a shell, `-v` never prints credentials, the
-//! kubelet stats path is used only on opt-in, and TLS verification stays on unless the
-//! kubeconfig turns it off.
+//! kubelet stats path is used only on opt-in, and TLS verification (against the simulator's
+//! own CA) stays on unless the kubeconfig turns it off.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
@@ -11,7 +10,6 @@ use kube::api::{Api, PostParams};
 use serde_json::json;
 use sts_sim::testing::E2e;
 use suites::{app_objects, deploy, on, visit, visit_all, wait_settled, Invocation, Plugin};
-use tokio_rustls::rustls;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_name_with_shell_characters_is_read_literally() {
@@ -52,7 +50,7 @@ async fn verbose_logs_never_show_the_bearer_token() {
     deploy(&t, "web", 2, "Parallel", json!(null)).await;
     visit_all(&t, "web", 2, 1).await;
     let kubeconfig = std::fs::read_to_string(&t.kubeconfig).unwrap();
-    let with_token = kubeconfig.replace("user: {}", "user: {token: SECRET123}");
+    let with_token = kubeconfig.replace("\n  user:\n", "\n  user:\n    token: SECRET123\n");
     assert_ne!(
         with_token, kubeconfig,
         "the kubeconfig has a user to give a token"
@@ -117,95 +115,66 @@ async fn the_kubelet_stats_path_is_used_only_on_opt_in() {
     t.cleanup().await;
 }
 
-/// A TLS front for the simulator with the self-signed certificate of `tests/data`.
-async fn tls_front(backend: std::net::SocketAddr) -> std::net::SocketAddr {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
-    let certs = vec![CertificateDer::from_pem_file(format!("{data}/selfsigned.crt")).unwrap()];
-    let key = PrivateKeyDer::from_pem_file(format!("{data}/selfsigned.key")).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let Ok(mut upstream) = tokio::net::TcpStream::connect(backend).await else {
-                    return;
-                };
-                let _ = tokio::io::copy_bidirectional(&mut tls, &mut upstream).await;
-            });
-        }
-    });
-    addr
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_verification_stays_on_unless_the_kubeconfig_turns_it_off() {
     let t = E2e::start().await;
-    let Some(sim) = t.sim.as_ref() else {
-        eprintln!("skipped: the TLS front needs the simulator");
+    let Some(ca_pem) = t.sim.as_ref().and_then(|sim| sim.ca_pem()) else {
+        eprintln!("skipped: needs the simulator's own CA");
         return;
     };
     deploy(&t, "web", 2, "Parallel", json!(null)).await;
-    let front = tls_front(sim.addr()).await;
+    // The simulator serves HTTPS with a CA of its own; its kubeconfig trusts that CA through
+    // certificate-authority-data. Variants of that kubeconfig:
     let kubeconfig = std::fs::read_to_string(&t.kubeconfig).unwrap();
-    let server_line = kubeconfig
+    let ca_line = kubeconfig
         .lines()
-        .find(|l| l.trim().starts_with("server: "))
-        .unwrap()
+        .find(|l| l.trim().starts_with("certificate-authority-data: "))
+        .expect("the simulator's kubeconfig names its CA")
         .to_string();
-    let indent = &server_line[..server_line.len() - server_line.trim_start().len()];
-    let https = format!("{indent}server: https://127.0.0.1:{}", front.port());
+    let indent = &ca_line[..ca_line.len() - ca_line.trim_start().len()];
     let dir = tempfile::tempdir().unwrap();
-    let write = |name: &str, extra: &str| {
+    let write = |name: &str, replacement: &str| {
         let path = dir.path().join(name);
-        std::fs::write(
-            &path,
-            kubeconfig.replace(&server_line, &format!("{https}{extra}")),
-        )
-        .unwrap();
+        std::fs::write(&path, kubeconfig.replace(&ca_line, replacement)).unwrap();
         path.to_string_lossy().into_owned()
     };
-    let verified = write("verified", "");
-    let insecure = write(
-        "insecure",
-        &format!("\n{indent}insecure-skip-tls-verify: true"),
+    let ca_file = dir.path().join("ca.crt");
+    std::fs::write(&ca_file, ca_pem).unwrap();
+    let other_ca = sts_sim::tls::Authority::generate().unwrap();
+    let other_ca_data = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(other_ca.cert_pem())
+    };
+    // No CA at all: the system's roots do not know the simulator's CA.
+    let no_ca = write("no-ca", "");
+    // Another cluster's CA does not vouch for this server.
+    let wrong_ca = write(
+        "wrong-ca",
+        &format!("{indent}certificate-authority-data: {other_ca_data}"),
     );
+    let insecure = write("insecure", &format!("{indent}insecure-skip-tls-verify: true"));
     let ca = write(
         "ca",
-        &format!(
-            "\n{indent}certificate-authority: {}/tests/data/selfsigned.crt",
-            env!("CARGO_MANIFEST_DIR")
-        ),
+        &format!("{indent}certificate-authority: {}", ca_file.display()),
     );
+    let verified = [no_ca, wrong_ca];
     let ns = t.namespace.clone();
     for plugin in [Plugin::Visits, Plugin::Pvc, Plugin::Rollout] {
         let args: Vec<&str> = match plugin {
             Plugin::Rollout => vec!["status", "web"],
             _ => vec!["web"],
         };
-        let run = Invocation::new(plugin, &args)
-            .arg(&["--kubeconfig", &verified, "-n", &ns])
-            .run()
-            .await;
-        assert_eq!(run.code, 1, "an unknown issuer is refused: {run:?}");
-        assert!(
-            run.stderr.to_lowercase().contains("certificate"),
-            "the message names the certificate problem: {run:?}"
-        );
+        for kc in &verified {
+            let run = Invocation::new(plugin, &args)
+                .arg(&["--kubeconfig", kc, "-n", &ns])
+                .run()
+                .await;
+            assert_eq!(run.code, 1, "{kc}: an unknown issuer is refused: {run:?}");
+            assert!(
+                run.stderr.to_lowercase().contains("certificate"),
+                "{kc}: the message names the certificate problem: {run:?}"
+            );
+        }
         let pvc_or_status = |kc: &str| {
             Invocation::new(
                 plugin,
