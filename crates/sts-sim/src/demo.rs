@@ -2,7 +2,9 @@
 //! `kubectl` and the three plugins, each step with one line saying why.
 //!
 //! It deploys the visits app (a StatefulSet of 3 with a claim template, a headless Service and a
-//! Service, `Parallel` pod management), sends visits through the Service, then shows
+//! NodePort Service, `Parallel` pod management), prints the app's URL as `minikube service` does
+//! (`http://127.0.0.1:<nodePort>`), sends visits to it (each lands on a pod picked at random, as
+//! kube-proxy does, so the counts come out uneven), then shows
 //! `kubectl sts-visits`, `kubectl sts-pvc`, a scale-down that leaves an orphaned claim, and a
 //! two-step canary with `kubectl sts-rollout`. The plugins are called through kubectl
 //! (`kubectl sts-visits ...`), from a temporary PATH folder holding the `kubectl-sts_*` links and
@@ -192,6 +194,7 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     let path = plugin_path(&plugins, &bin)?;
     let cluster = Cluster::start(ClusterOptions {
         kubeconfig: Some(kubeconfig.clone()),
+        node_ports: true,
         ..ClusterOptions::default()
     })
     .await?;
@@ -206,11 +209,19 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         cluster.url(),
         kubeconfig.display()
     );
-    let result = tokio::task::block_in_place(|| play(&p, &opts));
-    if let Err(e) = result {
-        cluster.shutdown().await;
-        return Err(e);
-    }
+    let runtime = tokio::runtime::Handle::current();
+    let node_ports = &cluster.state().node_ports;
+    let app_open = |port: u16| {
+        runtime.block_on(node_ports.wait_open(port, std::time::Duration::from_secs(10)))
+    };
+    let result = tokio::task::block_in_place(|| play(&p, &opts, &app_open));
+    let app_url = match result {
+        Ok(url) => url,
+        Err(e) => {
+            cluster.shutdown().await;
+            return Err(e);
+        }
+    };
     println!(
         "\nThe demo took {:.0} s.",
         started.elapsed().as_secs_f64().ceil()
@@ -223,6 +234,10 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
             bin.display()
         );
         println!("  kubectl sts-visits web; kubectl sts-rollout history web; kubectl sts-pvc web");
+        if let Some(url) = &app_url {
+            println!("The app (Service web-web, NodePort), to open in a browser or with curl:");
+            println!("  {url}");
+        }
         stopped().await?;
     } else {
         println!(
@@ -249,26 +264,79 @@ async fn stopped() -> Result<()> {
     Ok(())
 }
 
-fn play(p: &Player, opts: &DemoOptions) -> Result<()> {
-    p.say("The seeds' app: a StatefulSet of 3 visit counters, each pod with its own claim (data-web-N), a headless Service, a Service in front, Parallel pod management.");
-    p.apply("web.yaml", &visits_app_manifest("web", 3, "Parallel"))?;
+/// The seeds' app with its Service as a NodePort (minikube's `kubectl expose --type=NodePort`).
+fn app_manifest() -> String {
+    visits_app_manifest("web", 3, "Parallel").replace("type: ClusterIP", "type: NodePort")
+}
+
+/// One `GET /` to the app on `127.0.0.1:port`, as `curl -s` would; fails unless it answers 200.
+fn visit_node_port(port: u16) -> Result<()> {
+    use std::io::Read;
+    let timeout = std::time::Duration::from_secs(10);
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut conn = std::net::TcpStream::connect_timeout(&addr, timeout)
+        .with_context(|| format!("connecting to {addr}"))?;
+    conn.set_read_timeout(Some(timeout))?;
+    conn.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")?;
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer)?;
+    let status = answer.lines().next().unwrap_or_default();
+    if !status.starts_with("HTTP/1.1 200") {
+        bail!("http://{addr}/ answered {status:?}");
+    }
+    Ok(())
+}
+
+/// Plays the walk-through; returns the app's URL when its node port is open. `app_open`
+/// waits until the simulator listens on a node port.
+fn play(p: &Player, opts: &DemoOptions, app_open: &dyn Fn(u16) -> bool) -> Result<Option<String>> {
+    p.say("The seeds' app: a StatefulSet of 3 visit counters, each pod with its own claim (data-web-N), a headless Service, a NodePort Service in front, Parallel pod management.");
+    p.apply("web.yaml", &app_manifest())?;
     p.run(
         &["rollout", "status", "statefulset/web", "--timeout=60s"],
         &[0],
     )?;
 
     let visits = if opts.visits == 0 { 24 } else { opts.visits };
-    p.say(&format!(
-        "Send {visits} visits through the Service: each lands on one pod, which counts it in /data/visits on its own volume."
-    ));
-    let proxy = "/api/v1/namespaces/default/services/web-web:http/proxy/";
-    println!("$ for i in $(seq {visits}); do kubectl get --raw {proxy}; done");
-    for _ in 0..visits {
-        p.quiet(&["get", "--raw", proxy])?;
-    }
+    let node_port: Option<u16> = p
+        .quiet(&[
+            "get",
+            "service",
+            "web-web",
+            "-o",
+            "jsonpath={.spec.ports[0].nodePort}",
+        ])?
+        .trim()
+        .parse()
+        .ok();
+    let app_url = match node_port {
+        Some(port) if app_open(port) => {
+            let url = format!("http://127.0.0.1:{port}");
+            p.say("The app's URL, as `minikube service web-web --url` printed it (every node listens on the NodePort; here the node is 127.0.0.1): open it in a browser, or:");
+            println!("{url}");
+            p.say(&format!(
+                "Send {visits} visits to it: kube-proxy sends each to a Ready pod picked at random, which counts it in /data/visits on its own volume."
+            ));
+            println!("$ for i in $(seq {visits}); do curl -s {url}/ >/dev/null; done");
+            for _ in 0..visits {
+                visit_node_port(port)?;
+            }
+            Some(url)
+        }
+        _ => {
+            p.say("The NodePort could not be opened on 127.0.0.1 (see the Service's events); the visits go through the API server's service proxy instead, to a Ready pod picked at random.");
+            let _ = p.run(&["get", "events", "--field-selector", "involvedObject.name=web-web"], &[0]);
+            let proxy = "/api/v1/namespaces/default/services/web-web:http/proxy/";
+            println!("$ for i in $(seq {visits}); do kubectl get --raw {proxy}; done");
+            for _ in 0..visits {
+                p.quiet(&["get", "--raw", proxy])?;
+            }
+            None
+        }
+    };
     p.run(&["get", "po,sts,svc,pvc"], &[0])?;
 
-    p.say("Where the seeds ran `kubectl exec web-N -- cat /data/visits` pod by pod, one command reads every ordinal (the file is found from the claim's mount path):");
+    p.say("Where the seeds ran `kubectl exec web-N -- cat /data/visits` pod by pod, one command reads every ordinal (the file is found from the claim's mount path). The counts are uneven, as the seeds saw (38 vs 25): SHARE and the imbalance figure say by how much.");
     p.run(&["sts-visits", "web"], &[0])?;
 
     p.say("Which claim belongs to which pod, its state and capacity (instead of matching data-web-1 to web-1 by eye):");
@@ -317,5 +385,5 @@ fn play(p: &Player, opts: &DemoOptions) -> Result<()> {
     p.say("Completion: kubectl asks the plugin (through kubectl_complete-sts_visits) for StatefulSet names.");
     println!("$ kubectl __complete sts-visits ''");
     print!("{}", p.quiet(&["__complete", "sts-visits", ""])?);
-    Ok(())
+    Ok(app_url)
 }
