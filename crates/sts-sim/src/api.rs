@@ -148,7 +148,6 @@ fn prepare_for_create(state: &State, rt: &ResourceType, obj: &mut Value) {
     }
 }
 
-
 /// Adds a finalizer if missing.
 pub fn add_finalizer(obj: &mut Value, finalizer: &str) {
     let mut list = obj["metadata"]["finalizers"]

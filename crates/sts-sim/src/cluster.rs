@@ -89,7 +89,7 @@ impl Cluster {
             let authority = tls::Authority::generate()?;
             let serving = authority.serving()?;
             let admin = authority.client(&state.opts.user, &["system:masters"])?;
-            let config = tls::server_config(&authority, &serving)?;
+            let config = tls::server_config(&serving)?;
             let _ = state.authority.set(authority);
             (Some(config), Some(admin))
         };
@@ -100,7 +100,9 @@ impl Cluster {
         let thread_tls = tls_config.clone();
         let thread = std::thread::Builder::new()
             .name("sts-sim".into())
-            .spawn(move || serve_on_own_runtime(thread_state, listener, thread_tls, rx, ready_tx))?;
+            .spawn(move || {
+                serve_on_own_runtime(thread_state, listener, thread_tls, rx, ready_tx)
+            })?;
         ready_rx
             .await
             .context("the simulator thread stopped before serving")??;
@@ -190,7 +192,9 @@ impl Cluster {
         let thread_tls = self.tls.clone();
         let thread = std::thread::Builder::new()
             .name("sts-sim".into())
-            .spawn(move || serve_on_own_runtime(thread_state, listener, thread_tls, rx, ready_tx))?;
+            .spawn(move || {
+                serve_on_own_runtime(thread_state, listener, thread_tls, rx, ready_tx)
+            })?;
         ready_rx
             .await
             .context("the simulator thread stopped before serving")??;
@@ -259,7 +263,8 @@ fn serve_on_own_runtime(
             controllers.push(tokio::spawn(crate::nodeports::run(state.clone())));
         }
         let app = crate::server::router(state);
-        type Served = std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>> + Send>>;
+        type Served =
+            std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>> + Send>>;
         let served: Served = match tls {
             Some(config) => match tls::TlsListener::new(listener, config) {
                 Ok(listener) => Box::pin(axum::serve(listener, app).into_future()),

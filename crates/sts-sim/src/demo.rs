@@ -325,7 +325,15 @@ fn play(p: &Player, opts: &DemoOptions, app_open: &dyn Fn(u16) -> bool) -> Resul
         }
         _ => {
             p.say("The NodePort could not be opened on 127.0.0.1 (see the Service's events); the visits go through the API server's service proxy instead, to a Ready pod picked at random.");
-            let _ = p.run(&["get", "events", "--field-selector", "involvedObject.name=web-web"], &[0]);
+            let _ = p.run(
+                &[
+                    "get",
+                    "events",
+                    "--field-selector",
+                    "involvedObject.name=web-web",
+                ],
+                &[0],
+            );
             let proxy = "/api/v1/namespaces/default/services/web-web:http/proxy/";
             println!("$ for i in $(seq {visits}); do kubectl get --raw {proxy}; done");
             for _ in 0..visits {

@@ -55,8 +55,17 @@ impl NodePorts {
 
     /// Waits until `port` is listened on; false after `timeout`.
     pub async fn wait_open(&self, port: u16, timeout: Duration) -> bool {
+        self.wait(timeout, |open| open.contains(&port)).await
+    }
+
+    /// Waits until `port` is closed; false after `timeout`.
+    pub async fn wait_closed(&self, port: u16, timeout: Duration) -> bool {
+        self.wait(timeout, |open| !open.contains(&port)).await
+    }
+
+    async fn wait(&self, timeout: Duration, cond: impl FnMut(&BTreeSet<u16>) -> bool) -> bool {
         let mut rx = self.open.subscribe();
-        tokio::time::timeout(timeout, rx.wait_for(|open| open.contains(&port)))
+        tokio::time::timeout(timeout, rx.wait_for(cond))
             .await
             .is_ok_and(|r| r.is_ok())
     }
@@ -89,7 +98,11 @@ fn node_ports_of(svc: &Value) -> Vec<u16> {
 /// claim one port).
 pub fn desired(services: &[Obj]) -> BTreeMap<u16, Owner> {
     let mut out = BTreeMap::new();
-    let mut sorted: Vec<&Value> = services.iter().map(|s| &**s).filter(|s| exposed(s)).collect();
+    let mut sorted: Vec<&Value> = services
+        .iter()
+        .map(|s| &**s)
+        .filter(|s| exposed(s))
+        .collect();
     sorted.sort_by_key(|s| (meta(s, "namespace"), meta(s, "name")));
     for svc in sorted {
         for port in node_ports_of(svc) {
@@ -173,7 +186,10 @@ async fn reconcile(
             continue;
         };
         let rv = meta(&svc, "resourceVersion").to_string();
-        if failed.get(port).is_some_and(|(o, at)| o == owner && *at == rv) {
+        if failed
+            .get(port)
+            .is_some_and(|(o, at)| o == owner && *at == rv)
+        {
             continue;
         }
         match tokio::net::TcpListener::bind(("127.0.0.1", *port)).await {
@@ -189,7 +205,8 @@ async fn reconcile(
                 );
             }
             Err(e) => {
-                let message = format!("can't open port \"tcp:{port}\" on 127.0.0.1, skipping it: {e}");
+                let message =
+                    format!("can't open port \"tcp:{port}\" on 127.0.0.1, skipping it: {e}");
                 Recorder {
                     component: "kube-proxy",
                     host: Some("node-1"),

@@ -26,7 +26,9 @@ use crate::state::{SharedState, State};
 /// `[scheme:]name[:port]` as upstream splits it, after percent-decoding the path segment
 /// (clients send `web-1%3A8080`); `None` when malformed.
 pub fn split_scheme_name_port(id: &str) -> Option<(String, String, String)> {
-    let decoded = percent_encoding::percent_decode_str(id).decode_utf8().ok()?;
+    let decoded = percent_encoding::percent_decode_str(id)
+        .decode_utf8()
+        .ok()?;
     let parts: Vec<&str> = decoded.split(':').collect();
     let (scheme, name, port) = match parts.as_slice() {
         [name] => ("", *name, ""),
@@ -525,7 +527,10 @@ mod tests {
         let on_0 = visits_recorded(&state, "default", "web-0");
         let on_1 = visits_recorded(&state, "default", "web-1");
         assert_eq!(on_0 + on_1, 60);
-        assert!(on_0 > 0 && on_1 > 0, "both Ready pods are hit: {on_0}/{on_1}");
+        assert!(
+            on_0 > 0 && on_1 > 0,
+            "both Ready pods are hit: {on_0}/{on_1}"
+        );
         assert_eq!(visits_recorded(&state, "default", "web-2"), 0);
         assert!(
             served.windows(2).any(|w| w[0] == w[1]),

@@ -84,7 +84,9 @@ impl Authority {
     pub fn generate() -> anyhow::Result<Authority> {
         let mut params = CertificateParams::new(Vec::<String>::new())?;
         params.distinguished_name = rcgen::DistinguishedName::new();
-        params.distinguished_name.push(DnType::CommonName, "sts-sim-ca");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "sts-sim-ca");
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         params.key_usages = vec![
             KeyUsagePurpose::KeyCertSign,
@@ -131,7 +133,9 @@ impl Authority {
                 .distinguished_name
                 .push(DnType::OrganizationName, *org);
         }
-        params.distinguished_name.push(DnType::CommonName, common_name);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, common_name);
         params.is_ca = IsCa::ExplicitNoCa;
         params.key_usages = vec![
             KeyUsagePurpose::DigitalSignature,
@@ -169,23 +173,18 @@ impl Authority {
     }
 }
 
-/// A rustls server configuration serving `cert` (chain: the certificate, then the CA's),
-/// HTTP/1.1 only (exec and watch need nothing else), with the ring provider kube uses.
-pub fn server_config(
-    authority: &Authority,
-    cert: &Signed,
-) -> anyhow::Result<Arc<rustls::ServerConfig>> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-    let ca = CertificateDer::from_pem_slice(authority.cert_pem.as_bytes())
-        .context("reading the CA certificate")?;
+/// A rustls server configuration serving `cert` alone (as kube-apiserver on kubeadm does:
+/// clients hold the CA), HTTP/1.1 only (exec and watch need nothing else), with the ring
+/// provider kube uses.
+pub fn server_config(cert: &Signed) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_der.clone()));
     let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()?
     .with_no_client_auth()
-    .with_single_cert(vec![cert.der.clone(), ca], key)
+    .with_single_cert(vec![cert.der.clone()], key)
     .context("building the TLS configuration")?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
@@ -326,7 +325,7 @@ mod tests {
                 UnixTime::now(),
             )
             .is_err());
-        assert!(server_config(&ca, &serving).is_ok());
+        assert!(server_config(&serving).is_ok());
     }
 
     #[test]

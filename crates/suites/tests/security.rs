@@ -152,7 +152,10 @@ async fn tls_verification_stays_on_unless_the_kubeconfig_turns_it_off() {
         "wrong-ca",
         &format!("{indent}certificate-authority-data: {other_ca_data}"),
     );
-    let insecure = write("insecure", &format!("{indent}insecure-skip-tls-verify: true"));
+    let insecure = write(
+        "insecure",
+        &format!("{indent}insecure-skip-tls-verify: true"),
+    );
     let ca = write(
         "ca",
         &format!("{indent}certificate-authority: {}", ca_file.display()),
