@@ -419,6 +419,54 @@ mod tests {
         assert_eq!(split_scheme_name_port("web%FF"), None, "not UTF-8");
     }
 
+    /// Property: for any path segment (random bytes, percent-escapes, colons, multi-byte
+    /// text) the split never panics, and what it returns is a non-empty name without a colon;
+    /// and any name and port, fully percent-encoded, split back into themselves.
+    #[test]
+    fn name_port_split_holds_for_any_segment() {
+        use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed);
+        let pieces = [
+            "%", "%3A", "%3a", "%25", "%FF", "%C3%A9", ":", "::", "web-1", "é", "http", "https",
+            "8080", "%", "%G1", "/", " ", "\0",
+        ];
+        for _ in 0..20_000 {
+            let n = rng.random_range(0..6);
+            let mut seg = String::new();
+            for _ in 0..n {
+                if rng.random_bool(0.3) {
+                    seg.push(char::from(rng.random_range(0x20u8..0x7f)));
+                } else {
+                    seg.push_str(pieces[rng.random_range(0..pieces.len())]);
+                }
+            }
+            if let Some((scheme, name, port)) = split_scheme_name_port(&seg) {
+                assert!(
+                    !name.is_empty() && !name.contains(':'),
+                    "{seg:?} -> {name:?}"
+                );
+                assert!(!port.contains(':') && !scheme.contains(':'), "{seg:?}");
+                assert!(matches!(scheme.as_str(), "" | "http" | "https"), "{seg:?}");
+            }
+        }
+        for _ in 0..2_000 {
+            let name: String = (0..rng.random_range(1..12))
+                .map(|_| {
+                    char::from(b"abcdefghijklmnopqrstuvwxyz0123456789-."[rng.random_range(0..38)])
+                })
+                .collect();
+            let port = rng.random_range(1..=65535u32).to_string();
+            let raw = format!("{name}:{port}");
+            let encoded = utf8_percent_encode(&raw, NON_ALPHANUMERIC).to_string();
+            assert_eq!(
+                split_scheme_name_port(&encoded),
+                Some((String::new(), name.clone(), port.clone())),
+                "{encoded}"
+            );
+        }
+    }
+
     #[tokio::test]
     async fn pod_proxy_reaches_the_app_or_refuses() {
         let state = state_with_pod("example/visits-app:1.0", json!([]));

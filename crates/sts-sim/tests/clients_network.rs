@@ -188,7 +188,11 @@ async fn kubectl_reaches_the_service_proxy_over_https() {
     );
     // The one visit above landed on web-2 or not; its count says which, read through the
     // percent-encoded pod proxy path.
-    let expected = if page.contains("Hello from web-2!") { "1" } else { "0" };
+    let expected = if page.contains("Hello from web-2!") {
+        "1"
+    } else {
+        "0"
+    };
     assert_eq!(
         t.kubectl_ok(&["get", "--raw", &encoded]).trim(),
         expected,
@@ -275,6 +279,27 @@ async fn a_node_port_service_answers_on_localhost_at_random_and_follows_the_serv
         "{moved} stayed open"
     );
     assert!(refused(moved), "a deleted Service's port still answers");
+
+    // A LoadBalancer Service has node ports too.
+    let lb = "apiVersion: v1
+kind: Service
+metadata: {name: web-lb}
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  ports:
+  - {name: http, port: 80, targetPort: http}
+";
+    let out = t.kubectl_stdin(&["apply", "-f", "-"], lb);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lb_port = node_port_of(&t, "web-lb");
+    assert!(
+        node_ports.wait_open(lb_port, WAIT).await,
+        "{lb_port} never opened"
+    );
+    let lb_url = format!("http://127.0.0.1:{lb_port}/");
+    let seen = report(&t.python_ok(&script("network_nodeport.py"), &[&lb_url, "3"]));
+    assert_eq!(seen["served"].as_array().map(Vec::len), Some(3), "{seen}");
     t.cleanup().await;
 }
 
