@@ -1,5 +1,6 @@
 //! `sts-sim`: run the simulated cluster standalone.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -72,6 +73,7 @@ async fn main() -> anyhow::Result<()> {
                 cluster.url(),
                 kubeconfig.display()
             );
+            tokio::spawn(announce_node_ports(cluster.state().node_ports.watch()));
             tokio::signal::ctrl_c().await?;
             cluster.shutdown().await;
         }
@@ -85,4 +87,24 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Prints each Service's URL when its node port opens, as `minikube service --url` would.
+async fn announce_node_ports(
+    mut open: tokio::sync::watch::Receiver<BTreeMap<u16, sts_sim::nodeports::Owner>>,
+) {
+    let mut shown: BTreeMap<u16, sts_sim::nodeports::Owner> = BTreeMap::new();
+    loop {
+        let now = open.borrow_and_update().clone();
+        for (port, owner) in &now {
+            if shown.get(port) != Some(owner) {
+                let (ns, name) = owner;
+                eprintln!("sts-sim: service {ns}/{name} at http://127.0.0.1:{port}");
+            }
+        }
+        shown = now;
+        if open.changed().await.is_err() {
+            return;
+        }
+    }
 }

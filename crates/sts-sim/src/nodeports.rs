@@ -34,15 +34,15 @@ pub const NODE_PORT_RANGE: std::ops::RangeInclusive<u16> = 30000..=32767;
 /// Reason of the event recorded when a node port cannot be opened.
 pub const FAILED_REASON: &str = "FailedToOpenNodePort";
 
-/// The node ports a cluster listens on, for callers to wait on.
+/// The node ports a cluster listens on (and the Service of each), for callers to wait on.
 pub struct NodePorts {
-    open: tokio::sync::watch::Sender<BTreeSet<u16>>,
+    open: tokio::sync::watch::Sender<BTreeMap<u16, Owner>>,
 }
 
 impl Default for NodePorts {
     fn default() -> Self {
         NodePorts {
-            open: tokio::sync::watch::Sender::new(BTreeSet::new()),
+            open: tokio::sync::watch::Sender::new(BTreeMap::new()),
         }
     }
 }
@@ -50,20 +50,29 @@ impl Default for NodePorts {
 impl NodePorts {
     /// The ports listened on now.
     pub fn open(&self) -> BTreeSet<u16> {
-        self.open.borrow().clone()
+        self.open.borrow().keys().copied().collect()
+    }
+
+    /// A receiver of the open ports with their Services (namespace, name), to follow them.
+    pub fn watch(&self) -> tokio::sync::watch::Receiver<BTreeMap<u16, Owner>> {
+        self.open.subscribe()
     }
 
     /// Waits until `port` is listened on; false after `timeout`.
     pub async fn wait_open(&self, port: u16, timeout: Duration) -> bool {
-        self.wait(timeout, |open| open.contains(&port)).await
+        self.wait(timeout, |open| open.contains_key(&port)).await
     }
 
     /// Waits until `port` is closed; false after `timeout`.
     pub async fn wait_closed(&self, port: u16, timeout: Duration) -> bool {
-        self.wait(timeout, |open| !open.contains(&port)).await
+        self.wait(timeout, |open| !open.contains_key(&port)).await
     }
 
-    async fn wait(&self, timeout: Duration, cond: impl FnMut(&BTreeSet<u16>) -> bool) -> bool {
+    async fn wait(
+        &self,
+        timeout: Duration,
+        cond: impl FnMut(&BTreeMap<u16, Owner>) -> bool,
+    ) -> bool {
         let mut rx = self.open.subscribe();
         tokio::time::timeout(timeout, rx.wait_for(cond))
             .await
@@ -72,7 +81,7 @@ impl NodePorts {
 }
 
 /// The Service (namespace, name) a node port belongs to.
-type Owner = (String, String);
+pub type Owner = (String, String);
 
 /// Whether a Service is exposed on node ports.
 fn exposed(svc: &Value) -> bool {
@@ -216,7 +225,10 @@ async fn reconcile(
             }
         }
     }
-    let open: BTreeSet<u16> = listening.keys().copied().collect();
+    let open: BTreeMap<u16, Owner> = listening
+        .iter()
+        .map(|(port, l)| (*port, l.owner.clone()))
+        .collect();
     state.node_ports.open.send_if_modified(|o| {
         let changed = *o != open;
         *o = open;

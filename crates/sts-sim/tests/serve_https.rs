@@ -12,6 +12,18 @@ use serde_json::Value;
 struct Served {
     child: Child,
     url: String,
+    stderr: BufReader<std::process::ChildStderr>,
+}
+
+impl Served {
+    /// The next line sts-sim prints.
+    fn next_line(&mut self) -> String {
+        let mut line = String::new();
+        self.stderr
+            .read_line(&mut line)
+            .expect("read sts-sim's output");
+        line
+    }
 }
 
 impl Drop for Served {
@@ -33,9 +45,9 @@ fn serve(kubeconfig: &Path, extra: &[&str]) -> Served {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start sts-sim serve");
-    let stderr = child.stderr.take().expect("stderr");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
     let mut line = String::new();
-    BufReader::new(stderr)
+    stderr
         .read_line(&mut line)
         .expect("read sts-sim's first line");
     let url = line
@@ -43,7 +55,7 @@ fn serve(kubeconfig: &Path, extra: &[&str]) -> Served {
         .find(|w| w.starts_with("http"))
         .unwrap_or_else(|| panic!("no URL in {line:?}"))
         .to_string();
-    Served { child, url }
+    Served { child, url, stderr }
 }
 
 fn kubectl(kubeconfig: &Path, args: &[&str]) -> String {
@@ -124,7 +136,7 @@ async fn serve_speaks_verified_https_and_so_does_its_admin_endpoint() {
 async fn insecure_http_serves_plain_http() {
     let dir = tempfile::tempdir().unwrap();
     let kc = dir.path().join("kubeconfig");
-    let served = serve(&kc, &["--insecure-http"]);
+    let served = serve(&kc, &["--insecure-http", "--no-node-ports"]);
     assert!(
         served.url.starts_with("http://127.0.0.1:"),
         "{}",
@@ -134,4 +146,54 @@ async fn insecure_http_serves_plain_http() {
     assert!(!text.contains("certificate-authority"), "{text}");
     let names = kubectl(&kc, &["get", "namespaces", "-o", "name"]);
     assert!(names.contains("namespace/default"), "{names}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_listens_on_node_ports_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    let mut served = serve(&kc, &[]);
+    let manifest = "apiVersion: v1
+kind: Service
+metadata: {name: shop}
+spec:
+  type: NodePort
+  selector: {app: shop}
+  ports:
+  - {port: 80, targetPort: 8080}
+";
+    let path = dir.path().join("svc.yaml");
+    std::fs::write(&path, manifest).unwrap();
+    kubectl(&kc, &["apply", "-f", &path.to_string_lossy()]);
+    let port = kubectl(
+        &kc,
+        &[
+            "get",
+            "svc",
+            "shop",
+            "-o",
+            "jsonpath={.spec.ports[0].nodePort}",
+        ],
+    );
+    let line = served.next_line();
+    assert_eq!(
+        line.trim(),
+        format!(
+            "sts-sim: service default/shop at http://127.0.0.1:{}",
+            port.trim()
+        )
+    );
+    // Nothing behind it yet: the listener answers, and says why there is no app.
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port.trim().parse::<u16>().unwrap()))
+        .expect("the node port listens");
+    conn.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(
+        answer.contains("no endpoints available for service \"shop\""),
+        "{answer}"
+    );
 }
