@@ -112,6 +112,13 @@ async fn python_client_reaches_pods_and_services_through_the_proxy_over_verified
         "web-1%3A8080 resolves to web-1, port 8080"
     );
     assert_eq!(seen["wrongCa"], "CERTIFICATE_VERIFY_FAILED");
+    assert!(
+        seen["localhost"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://localhost:"),
+        "{seen}"
+    );
     let counts = assert_random_spread(&seen["served"], 60);
     if t.sim.is_some() {
         let mut values: Vec<u64> = counts.values().copied().collect();
@@ -138,9 +145,25 @@ async fn kubectl_verifies_the_servers_certificate() {
     ]);
     assert!(server.starts_with("https://127.0.0.1:"), "{server}");
     t.kubectl_ok(&["get", "namespaces"]);
-    // The certificate names localhost too.
+    // The certificate names localhost too, for kubectl and for kube-rs.
     let localhost = server.replace("127.0.0.1", "localhost");
     t.kubectl_ok(&["--server", &localhost, "get", "namespaces"]);
+    let kc = kube::config::Kubeconfig::read_from(&t.kubeconfig).unwrap();
+    let mut config =
+        kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default())
+            .await
+            .unwrap();
+    config.cluster_url = localhost.parse().unwrap();
+    let by_name = kube::Client::try_from(config).unwrap();
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(by_name);
+    let listed = namespaces.list(&Default::default()).await.unwrap();
+    assert!(
+        listed
+            .items
+            .iter()
+            .any(|n| n.metadata.name.as_deref() == Some("default")),
+        "kube-rs by localhost"
+    );
 
     // Trusting another CA (or none, so only the system's roots), kubectl refuses the server.
     let kubeconfig = std::fs::read_to_string(&t.kubeconfig).unwrap();

@@ -3,7 +3,7 @@
 Usage: network_proxy.py APP SERVICE_VISITS OTHER_CA_FILE
 
 Checks what a user of the client would: the kubeconfig's server is https and the client
-verifies it; connect_get_namespaced_pod_proxy_with_path("APP-1:8080", ...) reaches that pod
+verifies it (by 127.0.0.1 and by localhost); connect_get_namespaced_pod_proxy_with_path("APP-1:8080", ...) reaches that pod
 (the client percent-encodes the colon); the service proxy reaches every Ready pod; a
 configuration trusting another CA is refused. Prints one JSON line with what it saw.
 """
@@ -32,6 +32,13 @@ def main():
     if not conf.verify_ssl:
         fail("the client does not verify the server certificate")
     core = client.CoreV1Api()
+
+    # The certificate names localhost too: the same client, verifying, by that name.
+    local = client.Configuration.get_default_copy()
+    local.host = conf.host.replace("127.0.0.1", "localhost")
+    local_pods = client.CoreV1Api(client.ApiClient(local)).list_namespaced_pod(ns)
+    if len(local_pods.items) != 3:
+        fail(f"{local.host} listed {len(local_pods.items)} pods, not 3")
 
     # Pod proxy: three visits to APP-1 on its port 8080, then its count.
     pod = f"{app}-1"
@@ -65,8 +72,8 @@ def main():
     if refused is None:
         fail("a client trusting another CA reached the server")
 
-    print(json.dumps({"host": conf.host, "podCount": pod_count.strip(), "served": served,
-                      "wrongCa": refused}))
+    print(json.dumps({"host": conf.host, "localhost": local.host, "podCount": pod_count.strip(),
+                      "served": served, "wrongCa": refused}))
 
 
 if __name__ == "__main__":
