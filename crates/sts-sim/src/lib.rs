@@ -28,6 +28,7 @@ pub mod exec;
 pub mod faults;
 pub mod fs;
 pub mod kubeconfig;
+pub mod openapi;
 pub mod options;
 pub mod patch;
 pub mod proxy;

@@ -312,7 +312,7 @@ async fn handle(
             return error_response(&e);
         }
     }
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         state,
         method,
         headers,
@@ -352,8 +352,11 @@ async fn handle(
             None => error_response(&ApiError::no_route(&path)),
         },
         Route::ResourceList(g) => json_response(StatusCode::OK, &discovery::resource_list(&g)),
-        Route::OpenApiRoot => json_response(StatusCode::OK, &discovery::openapi_v3_root()),
-        Route::OpenApiGroup(g) => json_response(StatusCode::OK, &discovery::openapi_v3_group(&g)),
+        Route::OpenApiRoot => json_response(StatusCode::OK, &crate::openapi::root_index()),
+        Route::OpenApiGroup(g) => match crate::openapi::document(&crate::openapi::path_key(&g)) {
+            Some(doc) => json_response(StatusCode::OK, &doc.body),
+            None => error_response(&ApiError::no_route(&path)),
+        },
         Route::Admin(what) => match (what.as_str(), &ctx.method) {
             ("requests", &Method::GET) => json_response(
                 StatusCode::OK,
@@ -437,7 +440,34 @@ impl Ctx {
         json_response(status, obj)
     }
 
+    /// Serves a resource path after checking a write's fields against the kind's schema
+    /// (`fieldValidation`); Warn-mode findings become `Warning` headers.
     async fn resource(
+        &mut self,
+        p: ResourcePath,
+        ws: Option<WebSocketUpgrade>,
+    ) -> Result<Response, ApiError> {
+        let checked = crate::openapi::unknown_fields::check_write(
+            p.rt,
+            p.sub.as_deref(),
+            &self.method,
+            &self.header(header::CONTENT_TYPE.as_str()),
+            &self.body,
+            self.query.get("fieldValidation"),
+        )?;
+        if let Some(body) = checked.pruned_body {
+            self.body = body.into();
+        }
+        let mut resp = self.dispatch_resource(p, ws).await?;
+        for w in checked.warnings {
+            if let Ok(v) = HeaderValue::from_str(&w) {
+                resp.headers_mut().append(header::WARNING, v);
+            }
+        }
+        Ok(resp)
+    }
+
+    async fn dispatch_resource(
         &self,
         p: ResourcePath,
         ws: Option<WebSocketUpgrade>,
