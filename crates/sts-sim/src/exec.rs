@@ -286,12 +286,13 @@ fn reads_stdin(command: &[String]) -> bool {
         "cat" | "wc" | "head" | "tail" => {
             operands().count() == 0 || command[1..].iter().any(|a| a == "-")
         }
+        "tar" => crate::tar_applet::reads_stdin(&command[1..]),
         "sh" | "ash" | "bash" => match command.iter().position(|a| a == "-c") {
             None => command.len() == 1,
             Some(i) => command.get(i + 1).is_some_and(|script| {
                 script
                     .split(|c: char| !c.is_ascii_alphanumeric())
-                    .any(|w| matches!(w, "cat" | "wc" | "head" | "tail" | "sh" | "read"))
+                    .any(|w| matches!(w, "cat" | "wc" | "head" | "tail" | "sh" | "read" | "tar"))
             }),
         },
         _ => false,

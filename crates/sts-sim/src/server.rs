@@ -163,6 +163,11 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every (key, value) pair, in order.
+    pub fn pairs(&self) -> impl Iterator<Item = &(String, String)> {
+        self.0.iter()
+    }
+
     /// Whether a boolean flag is set (`true`/`1`).
     pub fn flag(&self, key: &str) -> bool {
         matches!(self.get(key), Some("true" | "1"))
@@ -506,17 +511,7 @@ impl Ctx {
                     _ => crate::proxy::proxy_node(st, name, &p.rest, &self.method, q).await,
                 }
             }
-            (Some(name), Some("log")) => {
-                let pod = st
-                    .store
-                    .get(rt, &ns, name)
-                    .ok_or_else(|| ApiError::not_found(rt, name))?;
-                let text = format!(
-                    "simulated container log of pod {}\n",
-                    pod["metadata"]["name"].as_str().unwrap_or("")
-                );
-                Ok((StatusCode::OK, text).into_response())
-            }
+            (Some(name), Some("log")) => self.log(ns, name),
             (Some(name), Some("scale")) => {
                 let out = match self.method {
                     Method::GET => {
@@ -558,6 +553,28 @@ impl Ctx {
                 .await
             }
         }
+    }
+
+    /// `GET .../pods/NAME/log` (see [`crate::logs`]); `follow` streams.
+    fn log(&self, ns: String, name: &str) -> Result<Response, ApiError> {
+        let pairs = self.query.pairs().map(|(k, v)| (k.as_str(), v.as_str()));
+        let params = crate::logs::LogParams::from_pairs(pairs, jiff::Timestamp::now())?;
+        let answer = crate::logs::read(&self.state, &ns, name, &params)?;
+        let text_plain = [(header::CONTENT_TYPE, "text/plain")];
+        let Some(key) = answer.follow else {
+            return Ok((StatusCode::OK, text_plain, answer.text).into_response());
+        };
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        let first = Bytes::from(answer.text);
+        let state = self.state.clone();
+        let pod = name.to_string();
+        tokio::spawn(async move {
+            if !first.is_empty() && tx.send(first).await.is_err() {
+                return;
+            }
+            crate::logs::follow(state, ns, pod, key, params.timestamps, tx).await;
+        });
+        Ok((StatusCode::OK, text_plain, stream_body(rx)).into_response())
     }
 
     fn patch_type(&self) -> Result<PatchType, ApiError> {

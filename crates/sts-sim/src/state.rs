@@ -19,6 +19,8 @@ pub struct State {
     pub faults: Faults,
     /// Volume contents.
     pub fs: FileSystems,
+    /// Lines the simulated containers logged.
+    pub logs: crate::logs::Logs,
 }
 
 /// Shared handle to the state.
@@ -32,6 +34,7 @@ impl State {
             opts,
             faults: Faults::default(),
             fs: FileSystems::default(),
+            logs: crate::logs::Logs::default(),
         }
     }
 }

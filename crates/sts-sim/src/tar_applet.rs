@@ -1,0 +1,346 @@
+//! The `tar` applet of the simulated shells: create (`c`), extract (`x`) and list (`t`)
+//! ustar archives from and to stdin/stdout or a file, with `-C DIR`, which is what
+//! `kubectl cp` runs: `tar cf - /data/visits` to copy out of a pod and `tar -xmf - -C /data`
+//! to copy in. Archives are built and read with the `tar` crate.
+
+use crate::containers::{normalize, ContainerView};
+use crate::fs::FileSystems;
+
+/// What a `tar` command line asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TarArgs {
+    /// `c`, `x` or `t`.
+    pub mode: Option<char>,
+    /// `f FILE` (`-` or absent: stdin/stdout).
+    pub file: Option<String>,
+    /// `-C DIR`.
+    pub dir: Option<String>,
+    /// `v`: list member names.
+    pub verbose: bool,
+    /// Member operands.
+    pub members: Vec<String>,
+}
+
+/// Parses tar's argv (after `tar`): a first word of bundled letters with or without `-`
+/// (`cf`, `-xmf`), separate options, and operands. The error is tar's own message.
+pub fn parse_args(args: &[String]) -> Result<TarArgs, String> {
+    let mut t = TarArgs::default();
+    let mut i = 0;
+    let mut pending_values: Vec<char> = Vec::new();
+    while i < args.len() {
+        let a = &args[i];
+        i += 1;
+        let letters = if i == 1 && !a.starts_with('-') {
+            a.as_str()
+        } else if let Some(l) = a.strip_prefix("--") {
+            match l.split_once('=') {
+                Some(("file", v)) => t.file = Some(v.to_string()),
+                Some(("directory", v)) => t.dir = Some(v.to_string()),
+                None if matches!(l, "create" | "extract" | "list") => {
+                    t.mode = Some(
+                        l.chars()
+                            .next()
+                            .map_or('c', |c| if c == 'e' { 'x' } else { c }),
+                    )
+                }
+                None if matches!(l, "verbose") => t.verbose = true,
+                None if matches!(l, "touch" | "no-same-owner" | "no-same-permissions") => {}
+                _ => return Err(format!("tar: unrecognized option '{a}'")),
+            }
+            continue;
+        } else if let Some(l) = a.strip_prefix('-').filter(|l| !l.is_empty()) {
+            l
+        } else {
+            t.members.push(a.clone());
+            continue;
+        };
+        for c in letters.chars() {
+            match c {
+                'c' | 'x' | 't' => {
+                    if t.mode.is_some_and(|m| m != c) {
+                        return Err("tar: exactly one of 'c', 'x' or 't' must be specified".into());
+                    }
+                    t.mode = Some(c);
+                }
+                'f' | 'C' => pending_values.push(c),
+                'v' => t.verbose = true,
+                // m: don't restore mtimes; o/p: ownership and permissions (nothing to keep).
+                'm' | 'o' | 'p' => {}
+                other => return Err(format!("tar: invalid option -- '{other}'")),
+            }
+        }
+        for c in pending_values.drain(..) {
+            let Some(v) = args.get(i) else {
+                return Err(format!("tar: option requires an argument -- '{c}'"));
+            };
+            i += 1;
+            match c {
+                'f' => t.file = Some(v.clone()),
+                _ => t.dir = Some(v.clone()),
+            }
+        }
+    }
+    if t.mode.is_none() {
+        return Err("tar: exactly one of 'c', 'x' or 't' must be specified".into());
+    }
+    Ok(t)
+}
+
+/// Whether this tar command line reads its archive from stdin.
+pub fn reads_stdin(args: &[String]) -> bool {
+    parse_args(args).is_ok_and(|t| {
+        matches!(t.mode, Some('x' | 't')) && t.file.as_deref().is_none_or(|f| f == "-")
+    })
+}
+
+/// One tar process in a container.
+pub struct Tar<'a> {
+    /// The container.
+    pub view: &'a ContainerView,
+    /// The cluster's volumes.
+    pub fs: &'a FileSystems,
+    /// Working directory.
+    pub cwd: &'a str,
+    /// Busybox wording (else GNU).
+    pub busybox: bool,
+}
+
+impl Tar<'_> {
+    /// Runs `tar args...`; returns the exit status.
+    pub fn run(&self, args: &[String], stdin: &[u8], out: &mut Vec<u8>, err: &mut Vec<u8>) -> i32 {
+        let t = match parse_args(args) {
+            Ok(t) => t,
+            Err(m) => return fail(err, &m, 2),
+        };
+        let base = match &t.dir {
+            Some(d) => {
+                let abs = normalize(self.cwd, d);
+                if !self.view.is_dir(self.fs, &abs) {
+                    return fail(
+                        err,
+                        &format!("tar: can't change directory to '{d}': No such file or directory"),
+                        2,
+                    );
+                }
+                abs
+            }
+            None => self.cwd.to_string(),
+        };
+        let to_stdio = t.file.as_deref().is_none_or(|f| f == "-");
+        match t.mode {
+            Some('c') => {
+                let mut listing = Vec::new();
+                let (archive, status) = self.create(&base, &t.members, &mut listing, err);
+                if t.verbose {
+                    let dest: &mut Vec<u8> = if to_stdio { err } else { out };
+                    dest.extend_from_slice(&listing);
+                }
+                if to_stdio {
+                    out.extend_from_slice(&archive);
+                    status
+                } else {
+                    let file = normalize(self.cwd, t.file.as_deref().unwrap_or("-"));
+                    match self.view.write_file(self.fs, &file, &archive, false) {
+                        Ok(()) => status,
+                        Err(m) => fail(err, &format!("tar: can't open '{file}': {m}"), 2),
+                    }
+                }
+            }
+            mode => {
+                let data = if to_stdio {
+                    stdin.to_vec()
+                } else {
+                    let file = normalize(self.cwd, t.file.as_deref().unwrap_or("-"));
+                    match self.view.read_file(self.fs, &file) {
+                        Some(d) => d,
+                        None => {
+                            return fail(
+                                err,
+                                &format!("tar: can't open '{file}': No such file or directory"),
+                                2,
+                            )
+                        }
+                    }
+                };
+                self.read(
+                    &data,
+                    &base,
+                    mode == Some('x'),
+                    t.verbose || mode == Some('t'),
+                    out,
+                    err,
+                )
+            }
+        }
+    }
+
+    /// Builds an archive of `members` (relative to `base`); names lose their leading `/`.
+    fn create(
+        &self,
+        base: &str,
+        members: &[String],
+        listing: &mut Vec<u8>,
+        err: &mut Vec<u8>,
+    ) -> (Vec<u8>, i32) {
+        let mut builder = ::tar::Builder::new(Vec::new());
+        let mut status = 0;
+        if members.is_empty() {
+            let msg = if self.busybox {
+                "tar: empty archive"
+            } else {
+                "tar: Cowardly refusing to create an empty archive"
+            };
+            return (Vec::new(), fail(err, msg, 2));
+        }
+        let mut warned = false;
+        for m in members {
+            let abs = normalize(base, m);
+            let mut name = normalize("/", m);
+            if !m.starts_with('/') {
+                name = name.trim_start_matches('/').to_string();
+            } else {
+                if !warned {
+                    let msg = if self.busybox {
+                        "tar: removing leading '/' from member names"
+                    } else {
+                        "tar: Removing leading `/' from member names"
+                    };
+                    err.extend_from_slice(msg.as_bytes());
+                    err.push(b'\n');
+                    warned = true;
+                }
+                name = name.trim_start_matches('/').to_string();
+            }
+            if !self.view.exists(self.fs, &abs) {
+                status = fail(err, &format!("tar: {m}: No such file or directory"), 1);
+                continue;
+            }
+            if let Err(e) = self.add(&mut builder, &abs, &name, listing) {
+                return (Vec::new(), fail(err, &format!("tar: {e}"), 1));
+            }
+        }
+        match builder.into_inner() {
+            Ok(v) => (v, status),
+            Err(e) => (Vec::new(), fail(err, &format!("tar: {e}"), 1)),
+        }
+    }
+
+    fn add(
+        &self,
+        b: &mut ::tar::Builder<Vec<u8>>,
+        abs: &str,
+        name: &str,
+        listing: &mut Vec<u8>,
+    ) -> std::io::Result<()> {
+        let mtime = jiff::Timestamp::now().as_second().max(0) as u64;
+        let mut header = ::tar::Header::new_ustar();
+        header.set_mtime(mtime);
+        header.set_uid(0);
+        header.set_gid(0);
+        if self.view.is_dir(self.fs, abs) {
+            let dir_name = if name.is_empty() {
+                "./".to_string()
+            } else {
+                format!("{name}/")
+            };
+            header.set_entry_type(::tar::EntryType::Directory);
+            header.set_mode(0o755);
+            header.set_size(0);
+            b.append_data(&mut header, &dir_name, std::io::empty())?;
+            listing.extend_from_slice(format!("{dir_name}\n").as_bytes());
+            for child in self.view.list_dir(self.fs, abs) {
+                let child_abs = normalize(abs, &child);
+                let child_name = if name.is_empty() {
+                    child.clone()
+                } else {
+                    format!("{name}/{child}")
+                };
+                self.add(b, &child_abs, &child_name, listing)?;
+            }
+            return Ok(());
+        }
+        let data = self.view.read_file(self.fs, abs).unwrap_or_default();
+        header.set_entry_type(::tar::EntryType::Regular);
+        header.set_mode(0o644);
+        header.set_size(data.len() as u64);
+        b.append_data(&mut header, name, data.as_slice())?;
+        listing.extend_from_slice(format!("{name}\n").as_bytes());
+        Ok(())
+    }
+
+    /// Lists or extracts an archive under `base`.
+    fn read(
+        &self,
+        data: &[u8],
+        base: &str,
+        extract: bool,
+        list: bool,
+        out: &mut Vec<u8>,
+        err: &mut Vec<u8>,
+    ) -> i32 {
+        if data.is_empty() {
+            return if self.busybox {
+                0
+            } else {
+                fail(err, "tar: This does not look like a tar archive", 2)
+            };
+        }
+        let mut archive = ::tar::Archive::new(data);
+        let entries = match archive.entries() {
+            Ok(e) => e,
+            Err(e) => return fail(err, &format!("tar: {e}"), 1),
+        };
+        let mut status = 0;
+        for entry in entries {
+            let mut entry = match entry {
+                Ok(e) => e,
+                Err(_) => {
+                    let msg = if self.busybox {
+                        "tar: invalid tar magic"
+                    } else {
+                        "tar: This does not look like a tar archive"
+                    };
+                    return fail(err, msg, 2);
+                }
+            };
+            let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            if list {
+                out.extend_from_slice(format!("{name}\n").as_bytes());
+            }
+            if !extract {
+                continue;
+            }
+            // Like GNU tar, refuse members that climb out of the target directory.
+            if name.split('/').any(|c| c == "..") {
+                status = fail(err, &format!("tar: {name}: Member name contains '..'"), 2);
+                continue;
+            }
+            let target = normalize(base, name.trim_start_matches('/'));
+            match entry.header().entry_type() {
+                ::tar::EntryType::Regular
+                | ::tar::EntryType::Continuous
+                | ::tar::EntryType::GNUSparse => {
+                    let mut content = Vec::new();
+                    if let Err(e) = std::io::Read::read_to_end(&mut entry, &mut content) {
+                        return fail(err, &format!("tar: {name}: {e}"), 2);
+                    }
+                    if let Err(m) = self
+                        .view
+                        .write_file_with(self.fs, &target, &content, false, true)
+                    {
+                        status = fail(err, &format!("tar: can't open '{name}': {m}"), 2);
+                    }
+                }
+                // Directories exist as prefixes of their files; links and devices are skipped.
+                _ => {}
+            }
+        }
+        status
+    }
+}
+
+fn fail(err: &mut Vec<u8>, msg: &str, code: i32) -> i32 {
+    err.extend_from_slice(msg.as_bytes());
+    err.push(b'\n');
+    code
+}
