@@ -451,3 +451,163 @@ pub async fn follow(
         let _ = tokio::time::timeout(Duration::from_millis(500), changed).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::containers::serve_http;
+    use crate::containers::tests::state_with_pod;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn params(q: &[(&str, &str)]) -> Result<LogParams, ApiError> {
+        LogParams::from_pairs(q.iter().copied(), "2026-01-01T00:01:00Z".parse().unwrap())
+    }
+
+    fn line(at: &str, text: &str) -> Line {
+        Line {
+            at: at.parse().unwrap(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn parameters_parse_like_the_api_server() {
+        let p = params(&[
+            ("follow", "true"),
+            ("previous", "1"),
+            ("timestamps", "T"),
+            ("tailLines", "2"),
+            ("sinceSeconds", "30"),
+            ("container", "app"),
+        ])
+        .unwrap();
+        assert!(p.follow && p.previous && p.timestamps);
+        assert_eq!(p.tail_lines, Some(2));
+        assert_eq!(p.since, Some("2026-01-01T00:00:30Z".parse().unwrap()));
+        assert_eq!(p.container.as_deref(), Some("app"));
+        let e = params(&[("follow", "yes")]).unwrap_err();
+        assert_eq!(e.code, 400);
+        assert!(
+            e.message.starts_with("follow: Invalid value: \"yes\""),
+            "{}",
+            e.message
+        );
+        assert_eq!(params(&[("tailLines", "-1")]).unwrap_err().code, 422);
+        assert_eq!(params(&[("sinceSeconds", "0")]).unwrap_err().code, 422);
+        assert_eq!(
+            params(&[("sinceSeconds", "5"), ("sinceTime", "2026-01-01T00:00:00Z")])
+                .unwrap_err()
+                .code,
+            422
+        );
+        assert_eq!(params(&[("sinceTime", "yesterday")]).unwrap_err().code, 400);
+        // Huge values stay in range.
+        assert!(params(&[("sinceSeconds", "9223372036854775807")])
+            .unwrap()
+            .since
+            .is_some());
+    }
+
+    #[test]
+    fn render_filters_then_tails_then_limits() {
+        let lines = [
+            line("2026-01-01T00:00:00Z", "a"),
+            line("2026-01-01T00:00:40Z", "b"),
+            line("2026-01-01T00:00:50.5Z", "c"),
+        ];
+        let r =
+            |q: &[(&str, &str)]| String::from_utf8(render(&lines, &params(q).unwrap())).unwrap();
+        assert_eq!(r(&[]), "a\nb\nc\n");
+        assert_eq!(r(&[("tailLines", "2")]), "b\nc\n");
+        assert_eq!(r(&[("tailLines", "0")]), "");
+        assert_eq!(r(&[("sinceSeconds", "30")]), "b\nc\n");
+        assert_eq!(
+            r(&[("tailLines", "1"), ("timestamps", "true")]),
+            "2026-01-01T00:00:50.5Z c\n"
+        );
+        assert_eq!(r(&[("limitBytes", "3")]), "a\nb");
+    }
+
+    #[test]
+    fn instances_follow_the_kubelet() {
+        let running = json!({"status": {"containerStatuses": [{"name": "app", "restartCount": 0, "state": {"running": {"startedAt": "2026-01-01T00:00:00Z"}}, "lastState": {}}]}});
+        let i = pick_instance(&running, "web-0", "app", false).unwrap();
+        assert!(i.running && i.index == 0);
+        let e = pick_instance(&running, "web-0", "app", true).unwrap_err();
+        assert_eq!(
+            e.message,
+            "previous terminated container \"app\" in pod \"web-0\" not found"
+        );
+        let crashing = json!({"status": {"containerStatuses": [{"name": "app", "restartCount": 3,
+            "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+            "lastState": {"terminated": {"exitCode": 1, "startedAt": "2026-01-01T00:00:00Z", "finishedAt": "2026-01-01T00:00:01Z"}}}]}});
+        for previous in [false, true] {
+            let i = pick_instance(&crashing, "web-0", "app", previous).unwrap();
+            assert_eq!((i.index, i.running, i.exit_code), (2, false, Some(1)));
+        }
+        let pending = json!({"status": {"containerStatuses": [{"name": "app", "restartCount": 0, "state": {"waiting": {"reason": "ContainerCreating"}}, "lastState": {}}]}});
+        let e = pick_instance(&pending, "web-0", "app", false).unwrap_err();
+        assert_eq!(
+            e.message,
+            "container \"app\" in pod \"web-0\" is waiting to start: ContainerCreating"
+        );
+    }
+
+    #[test]
+    fn the_visits_app_logs_its_start_and_each_request() {
+        let state = state_with_pod("example/visits-app:1", json!([]));
+        crate::api::write_status(&state, &PODS, "default", "web-0", |s| {
+            s["containerStatuses"] = json!([{"name": "app", "restartCount": 0, "state": {"running": {"startedAt": "2026-01-01T00:00:00Z"}}, "lastState": {}}]);
+        })
+        .unwrap();
+        let pod = state.store.get(&PODS, "default", "web-0").unwrap();
+        let view = ContainerView::new(&state, &pod, "app").unwrap();
+        serve_http(&state, &view, "GET", "/");
+        serve_http(&state, &view, "GET", "/healthz");
+        serve_http(&state, &view, "GET", "/nope?x=1");
+        let text = |q: &[(&str, &str)]| {
+            String::from_utf8(
+                read(&state, "default", "web-0", &params(q).unwrap())
+                    .unwrap()
+                    .text,
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            text(&[]),
+            "visits app listening on :8080, counting visits in /data/visits\n\"GET / HTTP/1.1\" 200\n\"GET /nope HTTP/1.1\" 404\n"
+        );
+        assert_eq!(text(&[("tailLines", "1")]), "\"GET /nope HTTP/1.1\" 404\n");
+        let e = read(
+            &state,
+            "default",
+            "web-0",
+            &params(&[("container", "bar")]).unwrap(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (400, "container bar is not valid for pod web-0")
+        );
+        let e = read(&state, "default", "nope", &params(&[]).unwrap()).unwrap_err();
+        assert_eq!(e.code, 404);
+        let follow = read(
+            &state,
+            "default",
+            "web-0",
+            &params(&[("follow", "true")]).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(follow.follow.map(|f| (f.2, f.3)), Some((0, 2)));
+    }
+
+    proptest! {
+        #[test]
+        fn any_query_values_parse_or_fail_cleanly(k in prop::sample::select(vec!["follow", "previous", "timestamps", "tailLines", "limitBytes", "sinceSeconds", "sinceTime", "container"]), v in "\\PC{0,24}") {
+            if let Ok(p) = LogParams::from_pairs([(k, v.as_str())], Timestamp::now()) {
+                let _ = render(&[line("2026-01-01T00:00:00Z", "x")], &p);
+            }
+        }
+    }
+}

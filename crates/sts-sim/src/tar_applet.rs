@@ -344,3 +344,178 @@ fn fail(err: &mut Vec<u8>, msg: &str, code: i32) -> i32 {
     err.push(b'\n');
     code
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::containers::tests::{add_pod, state_with_pod};
+    use crate::containers::{run_command, ExecResult};
+    use crate::resources::PODS;
+    use crate::state::State;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn argv(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn view(state: &State, pod: &str) -> ContainerView {
+        let obj = state.store.get(&PODS, "default", pod).unwrap();
+        ContainerView::new(state, &obj, "app").unwrap()
+    }
+
+    fn exec(state: &State, pod: &str, a: &[&str], stdin: &[u8]) -> (Vec<u8>, String, ExecResult) {
+        let o = run_command(state, &view(state, pod), &argv(a), stdin);
+        (
+            o.stdout,
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+            o.result,
+        )
+    }
+
+    #[test]
+    fn parses_what_kubectl_cp_runs() {
+        let t = parse_args(&argv(&["cf", "-", "/data/visits"])).unwrap();
+        assert_eq!(
+            (t.mode, t.file.as_deref(), t.members.clone()),
+            (Some('c'), Some("-"), argv(&["/data/visits"]))
+        );
+        for a in [
+            &["-xmf", "-", "-C", "/data"][..],
+            &["xmf", "-", "-C", "/data"],
+            &["-x", "-m", "-f", "-", "--directory=/data"],
+        ] {
+            let t = parse_args(&argv(a)).unwrap();
+            assert_eq!(
+                (t.mode, t.file.as_deref(), t.dir.as_deref()),
+                (Some('x'), Some("-"), Some("/data")),
+                "{a:?}"
+            );
+            assert!(reads_stdin(&argv(a)));
+        }
+        assert!(!reads_stdin(&argv(&["cf", "-", "/data"])));
+        assert!(!reads_stdin(&argv(&["xf", "/tmp/a.tar"])));
+        assert_eq!(
+            parse_args(&argv(&["-q"])).unwrap_err(),
+            "tar: invalid option -- 'q'"
+        );
+        assert_eq!(
+            parse_args(&argv(&["cf"])).unwrap_err(),
+            "tar: option requires an argument -- 'f'"
+        );
+        assert!(parse_args(&argv(&["cx"])).is_err());
+        assert!(parse_args(&argv(&["/data"])).is_err());
+    }
+
+    #[test]
+    fn copies_a_tree_out_of_one_pod_and_into_another() {
+        let state = state_with_pod("busybox:1.36", json!([]));
+        add_pod(&state, "web-1", "example/visits-app:1", json!([]));
+        let v0 = view(&state, "web-0");
+        v0.write_file(&state.fs, "/data/visits", b"41", false)
+            .unwrap();
+        v0.write_file_with(&state.fs, "/data/sub/notes.txt", b"a\nb\n", false, true)
+            .unwrap();
+        let (archive, err, res) = exec(&state, "web-0", &["tar", "cf", "-", "/data"], b"");
+        assert_eq!(res, ExecResult::Exit(0));
+        assert_eq!(err, "tar: removing leading '/' from member names\n");
+        let mut names: Vec<String> = ::tar::Archive::new(archive.as_slice())
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap().path().unwrap().display().to_string())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["data/", "data/sub/", "data/sub/notes.txt", "data/visits"]
+        );
+
+        // Into the emptyDir of web-1 (a generic image), as `kubectl cp` extracts.
+        let (_, err, res) = exec(
+            &state,
+            "web-1",
+            &["tar", "-xmf", "-", "-C", "/tmp/cache"],
+            &archive,
+        );
+        assert_eq!((res, err.as_str()), (ExecResult::Exit(0), ""));
+        let v1 = view(&state, "web-1");
+        assert_eq!(
+            v1.read_file(&state.fs, "/tmp/cache/data/visits").unwrap(),
+            b"41"
+        );
+        assert_eq!(
+            v1.read_file(&state.fs, "/tmp/cache/data/sub/notes.txt")
+                .unwrap(),
+            b"a\nb\n"
+        );
+
+        // Listing, and an archive written to and read from a file.
+        let (out, _, _) = exec(
+            &state,
+            "web-0",
+            &[
+                "sh",
+                "-c",
+                "cd /data && tar cf /tmp/cache/a.tar visits && tar tf /tmp/cache/a.tar",
+            ],
+            b"",
+        );
+        assert_eq!(String::from_utf8(out).unwrap(), "visits\n");
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        let state = state_with_pod("busybox:1.36", json!([]));
+        let (_, err, res) = exec(&state, "web-0", &["tar", "xf", "-", "-C", "/data"], b"this is not a tar archive at all, just some text that is long enough to fill a header block maybe");
+        assert_ne!(res, ExecResult::Exit(0));
+        assert!(err.starts_with("tar: "), "{err}");
+        let (_, err, res) = exec(&state, "web-0", &["tar", "cf", "-", "/data/nope"], b"");
+        assert_eq!(res, ExecResult::Exit(1));
+        assert!(
+            err.ends_with("tar: /data/nope: No such file or directory\n"),
+            "{err}"
+        );
+        let (_, err, res) = exec(&state, "web-0", &["tar", "xf", "-", "-C", "/nowhere"], b"");
+        assert_eq!(res, ExecResult::Exit(2));
+        assert_eq!(
+            err,
+            "tar: can't change directory to '/nowhere': No such file or directory\n"
+        );
+        // A member climbing out of the target is refused; its siblings still land.
+        let mut b = ::tar::Builder::new(Vec::new());
+        for (name, data) in [("../escape", &b"x"[..]), ("ok", b"y")] {
+            let mut h = ::tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.as_gnu_mut().unwrap().name[..name.len()].copy_from_slice(name.as_bytes());
+            h.set_cksum();
+            b.append(&h, data).unwrap();
+        }
+        let archive = b.into_inner().unwrap();
+        let (_, err, res) = exec(
+            &state,
+            "web-0",
+            &["tar", "xf", "-", "-C", "/data"],
+            &archive,
+        );
+        assert_eq!(res, ExecResult::Exit(2));
+        assert!(err.contains("Member name contains '..'"), "{err}");
+        let v = view(&state, "web-0");
+        assert_eq!(v.read_file(&state.fs, "/data/ok").unwrap(), b"y");
+        assert!(v.read_file(&state.fs, "/escape").is_none());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn any_archive_bytes_or_arguments_are_handled(data in proptest::collection::vec(any::<u8>(), 0..2048), args in proptest::collection::vec("[-a-zA-Z/.=]{0,6}", 0..5)) {
+            let state = state_with_pod("busybox:1.36", json!([]));
+            let _ = exec(&state, "web-0", &["tar", "xf", "-", "-C", "/data"], &data);
+            let mut a = vec!["tar".to_string()];
+            a.extend(args);
+            let o = run_command(&state, &view(&state, "web-0"), &a, &data);
+            prop_assert!(matches!(o.result, ExecResult::Exit(_)));
+        }
+    }
+}

@@ -353,4 +353,48 @@ mod tests {
             Checked::default()
         );
     }
+
+    fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            "[a-z$/]{0,6}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(5, 64, 6, |inner| {
+            let keys = prop::sample::select(vec![
+                "spec",
+                "metadata",
+                "template",
+                "containers",
+                "ports",
+                "labels",
+                "foo",
+                "$patch",
+                "selector",
+                "matchLabels",
+                "volumeClaimTemplates",
+                "updateStrategy",
+                "status",
+            ]);
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::btree_map(keys, inner, 0..5).prop_map(|m| {
+                    Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                }),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_body_is_checked_without_panic(body in json_value()) {
+            let mut pruned = body.clone();
+            let found = crate::openapi::prune_unknown_of("apps", "StatefulSet", &mut pruned).unwrap();
+            // Pruning leaves nothing unknown, and removes only what it reports.
+            proptest::prop_assert!(sts_unknown(pruned.clone()).is_empty());
+            proptest::prop_assert_eq!(found.is_empty(), pruned == body);
+        }
+    }
 }
