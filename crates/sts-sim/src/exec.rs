@@ -316,11 +316,22 @@ pub async fn exec(
     Ok(ws.on_upgrade(move |socket| session(state, pod, view, params, v5, socket)))
 }
 
+/// A frame's payload as binary: clients of the v4 protocol (the Python client) send stdin as
+/// text frames (`"\u{0}data"`), which the API server takes like binary ones.
+pub fn binary_payload(msg: Message) -> Message {
+    match msg {
+        Message::Text(t) => {
+            Message::Binary(axum::body::Bytes::from(t.as_str().as_bytes().to_vec()))
+        }
+        other => other,
+    }
+}
+
 /// Collects stdin frames until v5 closes channel 0, the client closes, or the socket ends.
 async fn read_stdin(socket: &mut WebSocket, v5: bool) -> Vec<u8> {
     let mut data = Vec::new();
     while let Some(msg) = socket.recv().await {
-        match msg {
+        match msg.map(binary_payload) {
             Ok(Message::Binary(b)) => match b.first() {
                 Some(&STDIN_CHANNEL) => data.extend_from_slice(&b[1..]),
                 Some(&CLOSE_CHANNEL) if v5 && b.get(1) == Some(&STDIN_CHANNEL) => break,
@@ -341,6 +352,22 @@ async fn session(
     v5: bool,
     mut socket: WebSocket,
 ) {
+    if let Some(kind) = params
+        .stdin
+        .then(|| crate::exec_stream::interactive(&params.command))
+        .flatten()
+    {
+        let Some(result) =
+            crate::exec_stream::run(&state, &view, &params, kind, v5, &mut socket).await
+        else {
+            return;
+        };
+        let status = crate::exec_stream::status_frame(&params.command, &result);
+        if socket.send(Message::binary(status)).await.is_ok() {
+            close(socket).await;
+        }
+        return;
+    }
     let stdin = if params.stdin && reads_stdin(&params.command) {
         read_stdin(&mut socket, v5).await
     } else {
@@ -382,6 +409,11 @@ async fn session(
             return;
         }
     }
+    close(socket).await;
+}
+
+/// Closes the socket normally and waits (briefly) for the client's half of the handshake.
+async fn close(mut socket: WebSocket) {
     // A close frame without a status code reads as an error to client-go ("close 1005").
     let normal = CloseFrame {
         code: close_code::NORMAL,

@@ -25,6 +25,7 @@ pub mod defaults;
 pub mod demo;
 pub mod discovery;
 pub mod exec;
+pub mod exec_stream;
 pub mod faults;
 pub mod fs;
 pub mod kubeconfig;
