@@ -385,21 +385,23 @@ async fn session(
         let err = std::mem::take(&mut output.stderr);
         output.stdout.extend_from_slice(&err);
     }
+    // Diagnostics first: a reader of stdout (kubectl cp untarring) may stop at the end of
+    // its data, before the rest of the session.
     let mut frames = Vec::new();
-    if params.stdout {
-        frames.extend(
-            output
-                .stdout
-                .chunks(FRAME_DATA)
-                .map(|c| frame(STDOUT_CHANNEL, c)),
-        );
-    }
     if params.stderr {
         frames.extend(
             output
                 .stderr
                 .chunks(FRAME_DATA)
                 .map(|c| frame(STDERR_CHANNEL, c)),
+        );
+    }
+    if params.stdout {
+        frames.extend(
+            output
+                .stdout
+                .chunks(FRAME_DATA)
+                .map(|c| frame(STDOUT_CHANNEL, c)),
         );
     }
     let status = status_json(&params.command, &output.result);

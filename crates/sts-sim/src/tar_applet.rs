@@ -212,12 +212,27 @@ impl Tar<'_> {
                 name = name.trim_start_matches('/').to_string();
             }
             if !self.view.exists(self.fs, &abs) {
-                status = fail(err, &format!("tar: {m}: No such file or directory"), 1);
+                status = if self.busybox {
+                    fail(err, &format!("tar: {m}: No such file or directory"), 1)
+                } else {
+                    fail(
+                        err,
+                        &format!("tar: {m}: Cannot stat: No such file or directory"),
+                        2,
+                    )
+                };
                 continue;
             }
             if let Err(e) = self.add(&mut builder, &abs, &name, listing) {
                 return (Vec::new(), fail(err, &format!("tar: {e}"), 1));
             }
+        }
+        if status != 0 && !self.busybox {
+            fail(
+                err,
+                "tar: Exiting with failure status due to previous errors",
+                status,
+            );
         }
         match builder.into_inner() {
             Ok(v) => (v, status),
