@@ -404,7 +404,7 @@ pub fn read(state: &State, ns: &str, pod_name: &str, p: &LogParams) -> Result<Lo
     let tail = exit.map(|i| lines.split_off(i)).unwrap_or_default();
     lines.extend(recorded.iter().cloned());
     lines.extend(tail);
-    let follow = (p.follow && inst.running).then(|| (uid, container, inst.index, recorded.len()));
+    let follow = (p.follow && inst.running).then_some((uid, container, inst.index, recorded.len()));
     Ok(LogAnswer {
         text: render(&lines, p),
         follow,
