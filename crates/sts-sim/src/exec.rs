@@ -432,7 +432,7 @@ async fn close(mut socket: WebSocket) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::containers::tests::state_with_pod;
     use crate::resources::PODS;
@@ -560,7 +560,7 @@ mod tests {
     }
 
     /// Serves only the exec route, like the lead's server will.
-    async fn serve(state: SharedState) -> String {
+    pub(crate) async fn serve(state: SharedState) -> String {
         use axum::extract::{OriginalUri, Request};
         use axum::response::IntoResponse;
         let app = axum::Router::new().fallback(move |uri: OriginalUri, req: Request| {
@@ -594,7 +594,7 @@ mod tests {
         format!("http://{addr}")
     }
 
-    async fn client(url: &str) -> Api<Pod> {
+    pub(crate) async fn client(url: &str) -> Api<Pod> {
         let config = kube::Config::new(url.parse().unwrap());
         Api::namespaced(kube::Client::try_from(config).unwrap(), "default")
     }

@@ -186,3 +186,102 @@ pub fn status_frame(command: &[String], result: &ExecResult) -> Vec<u8> {
         status_json(command, result).to_string().as_bytes(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::containers::tests::state_with_pod;
+    use crate::exec::tests::{client, serve};
+    use kube::api::AttachParams;
+    use serde_json::json;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn argv(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn only_scriptless_shells_and_bare_cat_are_interactive() {
+        assert_eq!(interactive(&argv(&["sh"])), Some(Interactive::Shell));
+        assert_eq!(
+            interactive(&argv(&["/bin/ash", "-i"])),
+            Some(Interactive::Shell)
+        );
+        assert_eq!(interactive(&argv(&["cat"])), Some(Interactive::Cat));
+        assert_eq!(interactive(&argv(&["sh", "-c", "cat"])), None);
+        assert_eq!(interactive(&argv(&["cat", "/data/visits"])), None);
+        assert_eq!(interactive(&argv(&["tar", "xf", "-"])), None);
+        assert_eq!(interactive(&[]), None);
+        assert_eq!(on_terminal(b"a\nb"), b"a\r\nb");
+    }
+
+    async fn read_some(r: &mut (impl tokio::io::AsyncRead + Unpin), until: &str) -> String {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 256];
+        while !String::from_utf8_lossy(&got).contains(until) {
+            let n = tokio::time::timeout(std::time::Duration::from_secs(10), r.read(&mut buf))
+                .await
+                .expect("output before stdin closed")
+                .unwrap();
+            assert!(
+                n > 0,
+                "stream ended after {:?}",
+                String::from_utf8_lossy(&got)
+            );
+            got.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&got).into_owned()
+    }
+
+    #[tokio::test]
+    async fn a_shell_answers_each_line_before_stdin_closes() {
+        let state = state_with_pod("busybox:1.36", json!([]));
+        state
+            .fs
+            .write("pv/pv-web-0", "visits", b"9".to_vec())
+            .unwrap();
+        let pods = client(&serve(state).await).await;
+        let ap = AttachParams::default().stdin(true).stderr(true);
+        let mut p = pods.exec("web-0", vec!["sh"], &ap).await.unwrap();
+        let mut stdin = p.stdin().unwrap();
+        let mut stdout = p.stdout().unwrap();
+        let mut stderr = p.stderr().unwrap();
+        let status = p.take_status().unwrap();
+        stdin
+            .write_all(b"echo one; cat /data/visits\n")
+            .await
+            .unwrap();
+        assert_eq!(read_some(&mut stdout, "9").await, "one\n9");
+        stdin.write_all(b"cat /nope\n").await.unwrap();
+        let err = read_some(&mut stderr, "\n").await;
+        assert_eq!(err, "cat: can't open '/nope': No such file or directory\n");
+        stdin.write_all(b"exit 4\n").await.unwrap();
+        let status = status.await.unwrap();
+        assert_eq!(status.reason.as_deref(), Some("NonZeroExitCode"));
+        assert_eq!(
+            status.details.unwrap().causes.unwrap()[0]
+                .message
+                .as_deref(),
+            Some("4")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_terminal_gets_a_prompt_echo_and_crlf() {
+        let state = state_with_pod("busybox:1.36", json!([]));
+        let pods = client(&serve(state).await).await;
+        let ap = AttachParams::interactive_tty();
+        let mut p = pods.exec("web-0", vec!["sh"], &ap).await.unwrap();
+        let mut stdin = p.stdin().unwrap();
+        let mut stdout = p.stdout().unwrap();
+        assert_eq!(read_some(&mut stdout, "# ").await, "/ # ");
+        stdin.write_all(b"echo hi\r").await.unwrap();
+        assert_eq!(
+            read_some(&mut stdout, "hi\r\n/ # ").await,
+            "echo hi\r\nhi\r\n/ # "
+        );
+        stdin.write_all(b"exit\r").await.unwrap();
+        let status = p.take_status().unwrap().await.unwrap();
+        assert_eq!(status.status.as_deref(), Some("Success"));
+    }
+}
