@@ -5,7 +5,8 @@
 //!
 //! Containers are simulated by image name (see [`containers`]): `visits*` images count
 //! visits in a file on their volume, tags with `broken` never get Ready, tags with `crash`
-//! crash-loop, and `distroless` images have no shell.
+//! crash-loop, and `distroless` images have no shell. [`limits`] lists where it differs from a
+//! real cluster.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -29,6 +30,7 @@ pub mod exec_stream;
 pub mod faults;
 pub mod fs;
 pub mod kubeconfig;
+pub mod limits;
 pub mod logs;
 pub mod openapi;
 pub mod options;
