@@ -35,6 +35,7 @@ pub mod logs;
 pub mod openapi;
 pub mod options;
 pub mod patch;
+pub mod portforward;
 pub mod proxy;
 pub mod resources;
 pub mod revision;

@@ -19,8 +19,10 @@
 //! - Directories exist only as the parents of files: `mkdir` of an empty directory, file
 //!   modes, owners and modification times are not kept, and `tar` stores regular files and
 //!   directories only (links and devices in an archive are skipped).
-//! - `attach` (`kubectl attach`, `kubectl run -it`, `kubectl debug -it`) and `port-forward`
-//!   are not served.
+//! - `attach` (`kubectl attach`, `kubectl run -it`, `kubectl debug -it`) is not served.
+//! - `port-forward` ([`crate::portforward`]) speaks only the WebSocket tunnel of kubectl 1.31+
+//!   (not the older SPDY upgrade), carries HTTP/1.1 requests to the simulated app (no other
+//!   protocols), and does no SPDY flow control.
 //!
 //! ## Logs ([`crate::logs`])
 //! - Apps log what the simulation knows of them: the visits app its start-up and each

@@ -499,6 +499,13 @@ impl Ctx {
                     crate::exec::ExecParams::from_query(self.raw_query.as_deref().unwrap_or(""));
                 crate::exec::exec(st.clone(), ns, name.clone(), params, ws).await
             }
+            (Some(name), Some("portforward")) => crate::portforward::portforward(
+                st.clone(),
+                ns,
+                name.clone(),
+                self.raw_query.as_deref().unwrap_or(""),
+                ws,
+            ),
             (Some(name), Some("proxy")) => {
                 let q = self.raw_query.as_deref();
                 match rt.plural {

@@ -370,3 +370,57 @@ async fn python_client_exec_and_logs() {
     assert!(logs.contains("previous: 400"), "{logs}");
     t.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_port_forward_reaches_the_app() {
+    use std::io::{Read, Write};
+    let t = E2e::start().await;
+    deploy(&t, 1);
+    let cache = tempfile::tempdir().unwrap();
+    let mut child = Command::new("kubectl")
+        .env("KUBECONFIG", &t.kubeconfig)
+        .env("KUBECACHEDIR", cache.path())
+        .args(["-n", &t.namespace, "port-forward", "pod/web-0", ":8080"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kubectl on PATH");
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let line = rx
+        .recv_timeout(WAIT)
+        .expect("kubectl says where it forwards from");
+    // "Forwarding from 127.0.0.1:41234 -> 8080"
+    let local = line
+        .strip_prefix("Forwarding from ")
+        .and_then(|r| r.split(" -> ").next())
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    for expected in ["Visits: 1", "Visits: 2"] {
+        let mut conn = std::net::TcpStream::connect(&local).unwrap();
+        conn.set_read_timeout(Some(WAIT)).unwrap();
+        conn.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !String::from_utf8_lossy(&answer).contains(expected) {
+            let n = conn.read(&mut buf).expect("the app's answer");
+            assert!(n > 0, "closed after {:?}", String::from_utf8_lossy(&answer));
+            answer.extend_from_slice(&buf[..n]);
+        }
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+        assert!(answer.contains("Hello from web-0!"), "{answer}");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    // The visits went to the pod's volume, as through a Service.
+    let visits = t.kubectl_ok(&["exec", "web-0", "--", "cat", "/data/visits"]);
+    assert_eq!(visits, "2");
+    t.cleanup().await;
+}
