@@ -39,6 +39,11 @@ pub const RESIZE_CHANNEL: u8 = 4;
 /// v5 close signal: `[255, channel]`.
 pub const CLOSE_CHANNEL: u8 = 255;
 
+/// How long starting a process takes before it can write. kubectl up to 1.32 discards frames
+/// that arrive before it has set up its streams (kubernetes/kubernetes#131189, fixed in 1.33),
+/// and a container runtime takes about this long to start an exec anyway.
+pub const PROCESS_START: Duration = Duration::from_millis(25);
+
 /// Largest data payload per frame.
 const FRAME_DATA: usize = 32 * 1024;
 
@@ -352,6 +357,7 @@ async fn session(
     v5: bool,
     mut socket: WebSocket,
 ) {
+    tokio::time::sleep(PROCESS_START).await;
     if let Some(kind) = params
         .stdin
         .then(|| crate::exec_stream::interactive(&params.command))
