@@ -698,6 +698,19 @@ pub fn visits_in_file(state: &State, namespace: &str, pod: &str) -> Option<u64> 
 
 /// Handles one HTTP request to the app of a container (the caller checked that it listens).
 pub fn serve_http(state: &State, view: &ContainerView, method: &str, path: &str) -> HttpAnswer {
+    let answer = answer_http(state, view, method, path);
+    if view.behaviour.visits_app {
+        let path = path
+            .split('?')
+            .next()
+            .filter(|p| !p.is_empty())
+            .unwrap_or("/");
+        crate::logs::record_request(state, view, method, path, answer.status);
+    }
+    answer
+}
+
+fn answer_http(state: &State, view: &ContainerView, method: &str, path: &str) -> HttpAnswer {
     if !view.behaviour.visits_app {
         return HttpAnswer::text(404, "404 page not found\n");
     }
@@ -870,7 +883,7 @@ pub const MAX_SLEEP: Duration = Duration::from_secs(5);
 const APPLETS: &[&str] = &[
     "cat", "ls", "df", "echo", "test", "[", "true", "false", "sleep", "hostname", "date", "env",
     "printenv", "wc", "head", "tail", "stat", "pwd", "touch", "rm", "mkdir", "whoami", "id",
-    "uname", "sh", "ash",
+    "uname", "sh", "ash", "tar",
 ];
 const BIN_DIRS: &[&str] = &["/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin"];
 
@@ -1728,6 +1741,13 @@ impl<'a> Shell<'a> {
                 status
             }
             "rm" => self.rm(args, err),
+            "tar" => crate::tar_applet::Tar {
+                view: self.view,
+                fs: self.fs(),
+                cwd: &self.cwd,
+                busybox: self.busybox(),
+            }
+            .run(args, stdin, out, err),
             _ => 127,
         }
     }

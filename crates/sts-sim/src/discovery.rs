@@ -223,67 +223,6 @@ pub fn aggregated(core: bool, version: &str) -> Value {
     })
 }
 
-/// Hash used in `/openapi/v3` links (constant: the served schema never changes).
-const OPENAPI_HASH: &str = "5f1c8d2e7a9b3c4d";
-
-/// `/openapi/v3`: the index of per-group-version documents.
-pub fn openapi_v3_root() -> Value {
-    let mut paths = serde_json::Map::new();
-    paths.insert(
-        "api/v1".into(),
-        json!({"serverRelativeURL": format!("/openapi/v3/api/v1?hash={OPENAPI_HASH}")}),
-    );
-    for g in resources::GROUPS {
-        paths.insert(
-            format!("apis/{g}/v1"),
-            json!({"serverRelativeURL": format!("/openapi/v3/apis/{g}/v1?hash={OPENAPI_HASH}")}),
-        );
-    }
-    json!({"paths": paths})
-}
-
-/// `/openapi/v3/<gv>`: a minimal OpenAPI v3 document for one group-version. It lists the
-/// object paths with their PATCH operations and the `fieldValidation` parameter, which is
-/// what kubectl checks before it leaves validation to the server.
-pub fn openapi_v3_group(group: &str) -> Value {
-    let prefix = if group.is_empty() {
-        "/api/v1".to_string()
-    } else {
-        format!("/apis/{group}/v1")
-    };
-    let mut paths = serde_json::Map::new();
-    let params = json!([
-        {"name": "dryRun", "in": "query", "schema": {"type": "string"}},
-        {"name": "fieldManager", "in": "query", "schema": {"type": "string"}},
-        {"name": "fieldValidation", "in": "query", "schema": {"type": "string"}},
-        {"name": "force", "in": "query", "schema": {"type": "boolean"}}
-    ]);
-    for rt in resources::in_group(group) {
-        let path = if rt.namespaced {
-            format!("{prefix}/namespaces/{{namespace}}/{}/{{name}}", rt.plural)
-        } else {
-            format!("{prefix}/{}/{{name}}", rt.plural)
-        };
-        let gvk = json!({"group": rt.group, "version": "v1", "kind": rt.kind});
-        let op = |verb: &str| {
-            json!({
-                "operationId": format!("{verb}{}", rt.kind),
-                "parameters": params,
-                "responses": {"200": {"description": "OK"}},
-                "x-kubernetes-action": verb,
-                "x-kubernetes-group-version-kind": gvk,
-            })
-        };
-        paths.insert(path, json!({"get": op("get"), "put": op("put"), "patch": op("patch"), "delete": op("delete")}));
-    }
-    json!({
-        "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": "v1.36.0"},
-        "paths": paths,
-        "components": {"schemas": {}}
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,6 +39,11 @@ pub const RESIZE_CHANNEL: u8 = 4;
 /// v5 close signal: `[255, channel]`.
 pub const CLOSE_CHANNEL: u8 = 255;
 
+/// How long starting a process takes before it can write. kubectl up to 1.32 discards frames
+/// that arrive before it has set up its streams (kubernetes/kubernetes#131189, fixed in 1.33),
+/// and a container runtime takes about this long to start an exec anyway.
+pub const PROCESS_START: Duration = Duration::from_millis(25);
+
 /// Largest data payload per frame.
 const FRAME_DATA: usize = 32 * 1024;
 
@@ -286,12 +291,13 @@ fn reads_stdin(command: &[String]) -> bool {
         "cat" | "wc" | "head" | "tail" => {
             operands().count() == 0 || command[1..].iter().any(|a| a == "-")
         }
+        "tar" => crate::tar_applet::reads_stdin(&command[1..]),
         "sh" | "ash" | "bash" => match command.iter().position(|a| a == "-c") {
             None => command.len() == 1,
             Some(i) => command.get(i + 1).is_some_and(|script| {
                 script
                     .split(|c: char| !c.is_ascii_alphanumeric())
-                    .any(|w| matches!(w, "cat" | "wc" | "head" | "tail" | "sh" | "read"))
+                    .any(|w| matches!(w, "cat" | "wc" | "head" | "tail" | "sh" | "read" | "tar"))
             }),
         },
         _ => false,
@@ -315,11 +321,22 @@ pub async fn exec(
     Ok(ws.on_upgrade(move |socket| session(state, pod, view, params, v5, socket)))
 }
 
+/// A frame's payload as binary: clients of the v4 protocol (the Python client) send stdin as
+/// text frames (`"\u{0}data"`), which the API server takes like binary ones.
+pub fn binary_payload(msg: Message) -> Message {
+    match msg {
+        Message::Text(t) => {
+            Message::Binary(axum::body::Bytes::from(t.as_str().as_bytes().to_vec()))
+        }
+        other => other,
+    }
+}
+
 /// Collects stdin frames until v5 closes channel 0, the client closes, or the socket ends.
 async fn read_stdin(socket: &mut WebSocket, v5: bool) -> Vec<u8> {
     let mut data = Vec::new();
     while let Some(msg) = socket.recv().await {
-        match msg {
+        match msg.map(binary_payload) {
             Ok(Message::Binary(b)) => match b.first() {
                 Some(&STDIN_CHANNEL) => data.extend_from_slice(&b[1..]),
                 Some(&CLOSE_CHANNEL) if v5 && b.get(1) == Some(&STDIN_CHANNEL) => break,
@@ -340,6 +357,23 @@ async fn session(
     v5: bool,
     mut socket: WebSocket,
 ) {
+    tokio::time::sleep(PROCESS_START).await;
+    if let Some(kind) = params
+        .stdin
+        .then(|| crate::exec_stream::interactive(&params.command))
+        .flatten()
+    {
+        let Some(result) =
+            crate::exec_stream::run(&state, &view, &params, kind, v5, &mut socket).await
+        else {
+            return;
+        };
+        let status = crate::exec_stream::status_frame(&params.command, &result);
+        if socket.send(Message::binary(status)).await.is_ok() {
+            close(socket).await;
+        }
+        return;
+    }
     let stdin = if params.stdin && reads_stdin(&params.command) {
         read_stdin(&mut socket, v5).await
     } else {
@@ -357,21 +391,23 @@ async fn session(
         let err = std::mem::take(&mut output.stderr);
         output.stdout.extend_from_slice(&err);
     }
+    // Diagnostics first: a reader of stdout (kubectl cp untarring) may stop at the end of
+    // its data, before the rest of the session.
     let mut frames = Vec::new();
-    if params.stdout {
-        frames.extend(
-            output
-                .stdout
-                .chunks(FRAME_DATA)
-                .map(|c| frame(STDOUT_CHANNEL, c)),
-        );
-    }
     if params.stderr {
         frames.extend(
             output
                 .stderr
                 .chunks(FRAME_DATA)
                 .map(|c| frame(STDERR_CHANNEL, c)),
+        );
+    }
+    if params.stdout {
+        frames.extend(
+            output
+                .stdout
+                .chunks(FRAME_DATA)
+                .map(|c| frame(STDOUT_CHANNEL, c)),
         );
     }
     let status = status_json(&params.command, &output.result);
@@ -381,6 +417,11 @@ async fn session(
             return;
         }
     }
+    close(socket).await;
+}
+
+/// Closes the socket normally and waits (briefly) for the client's half of the handshake.
+async fn close(mut socket: WebSocket) {
     // A close frame without a status code reads as an error to client-go ("close 1005").
     let normal = CloseFrame {
         code: close_code::NORMAL,
@@ -397,7 +438,7 @@ async fn session(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::containers::tests::state_with_pod;
     use crate::resources::PODS;
@@ -525,7 +566,7 @@ mod tests {
     }
 
     /// Serves only the exec route, like the lead's server will.
-    async fn serve(state: SharedState) -> String {
+    pub(crate) async fn serve(state: SharedState) -> String {
         use axum::extract::{OriginalUri, Request};
         use axum::response::IntoResponse;
         let app = axum::Router::new().fallback(move |uri: OriginalUri, req: Request| {
@@ -559,7 +600,7 @@ mod tests {
         format!("http://{addr}")
     }
 
-    async fn client(url: &str) -> Api<Pod> {
+    pub(crate) async fn client(url: &str) -> Api<Pod> {
         let config = kube::Config::new(url.parse().unwrap());
         Api::namespaced(kube::Client::try_from(config).unwrap(), "default")
     }

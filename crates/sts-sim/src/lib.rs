@@ -6,7 +6,8 @@
 //!
 //! Containers are simulated by image name (see [`containers`]): `visits*` images count
 //! visits in a file on their volume, tags with `broken` never get Ready, tags with `crash`
-//! crash-loop, and `distroless` images have no shell.
+//! crash-loop, and `distroless` images have no shell. [`limits`] lists where it differs from a
+//! real cluster.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -26,12 +27,17 @@ pub mod defaults;
 pub mod demo;
 pub mod discovery;
 pub mod exec;
+pub mod exec_stream;
 pub mod faults;
 pub mod fs;
 pub mod kubeconfig;
+pub mod limits;
+pub mod logs;
 pub mod nodeports;
+pub mod openapi;
 pub mod options;
 pub mod patch;
+pub mod portforward;
 pub mod proxy;
 pub mod resources;
 pub mod revision;
@@ -41,6 +47,7 @@ pub mod spread;
 pub mod state;
 pub mod store;
 pub mod tables;
+pub mod tar_applet;
 pub mod testing;
 pub mod tls;
 pub mod validation;

@@ -163,6 +163,11 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every (key, value) pair, in order.
+    pub fn pairs(&self) -> impl Iterator<Item = &(String, String)> {
+        self.0.iter()
+    }
+
     /// Whether a boolean flag is set (`true`/`1`).
     pub fn flag(&self, key: &str) -> bool {
         matches!(self.get(key), Some("true" | "1"))
@@ -312,7 +317,7 @@ async fn handle(
             return error_response(&e);
         }
     }
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         state,
         method,
         headers,
@@ -352,8 +357,11 @@ async fn handle(
             None => error_response(&ApiError::no_route(&path)),
         },
         Route::ResourceList(g) => json_response(StatusCode::OK, &discovery::resource_list(&g)),
-        Route::OpenApiRoot => json_response(StatusCode::OK, &discovery::openapi_v3_root()),
-        Route::OpenApiGroup(g) => json_response(StatusCode::OK, &discovery::openapi_v3_group(&g)),
+        Route::OpenApiRoot => json_response(StatusCode::OK, &crate::openapi::root_index()),
+        Route::OpenApiGroup(g) => match crate::openapi::document(&crate::openapi::path_key(&g)) {
+            Some(doc) => json_response(StatusCode::OK, &doc.body),
+            None => error_response(&ApiError::no_route(&path)),
+        },
         Route::Admin(what) => match (what.as_str(), &ctx.method) {
             ("requests", &Method::GET) => json_response(
                 StatusCode::OK,
@@ -437,7 +445,34 @@ impl Ctx {
         json_response(status, obj)
     }
 
+    /// Serves a resource path after checking a write's fields against the kind's schema
+    /// (`fieldValidation`); Warn-mode findings become `Warning` headers.
     async fn resource(
+        &mut self,
+        p: ResourcePath,
+        ws: Option<WebSocketUpgrade>,
+    ) -> Result<Response, ApiError> {
+        let checked = crate::openapi::unknown_fields::check_write(
+            p.rt,
+            p.sub.as_deref(),
+            &self.method,
+            &self.header(header::CONTENT_TYPE.as_str()),
+            &self.body,
+            self.query.get("fieldValidation"),
+        )?;
+        if let Some(body) = checked.pruned_body {
+            self.body = body.into();
+        }
+        let mut resp = self.dispatch_resource(p, ws).await?;
+        for w in checked.warnings {
+            if let Ok(v) = HeaderValue::from_str(&w) {
+                resp.headers_mut().append(header::WARNING, v);
+            }
+        }
+        Ok(resp)
+    }
+
+    async fn dispatch_resource(
         &self,
         p: ResourcePath,
         ws: Option<WebSocketUpgrade>,
@@ -464,6 +499,13 @@ impl Ctx {
                     crate::exec::ExecParams::from_query(self.raw_query.as_deref().unwrap_or(""));
                 crate::exec::exec(st.clone(), ns, name.clone(), params, ws).await
             }
+            (Some(name), Some("portforward")) => crate::portforward::portforward(
+                st.clone(),
+                ns,
+                name.clone(),
+                self.raw_query.as_deref().unwrap_or(""),
+                ws,
+            ),
             (Some(name), Some("proxy")) => {
                 let q = self.raw_query.as_deref();
                 match rt.plural {
@@ -476,17 +518,7 @@ impl Ctx {
                     _ => crate::proxy::proxy_node(st, name, &p.rest, &self.method, q).await,
                 }
             }
-            (Some(name), Some("log")) => {
-                let pod = st
-                    .store
-                    .get(rt, &ns, name)
-                    .ok_or_else(|| ApiError::not_found(rt, name))?;
-                let text = format!(
-                    "simulated container log of pod {}\n",
-                    pod["metadata"]["name"].as_str().unwrap_or("")
-                );
-                Ok((StatusCode::OK, text).into_response())
-            }
+            (Some(name), Some("log")) => self.log(ns, name),
             (Some(name), Some("scale")) => {
                 let out = match self.method {
                     Method::GET => {
@@ -528,6 +560,28 @@ impl Ctx {
                 .await
             }
         }
+    }
+
+    /// `GET .../pods/NAME/log` (see [`crate::logs`]); `follow` streams.
+    fn log(&self, ns: String, name: &str) -> Result<Response, ApiError> {
+        let pairs = self.query.pairs().map(|(k, v)| (k.as_str(), v.as_str()));
+        let params = crate::logs::LogParams::from_pairs(pairs, jiff::Timestamp::now())?;
+        let answer = crate::logs::read(&self.state, &ns, name, &params)?;
+        let text_plain = [(header::CONTENT_TYPE, "text/plain")];
+        let Some(key) = answer.follow else {
+            return Ok((StatusCode::OK, text_plain, answer.text).into_response());
+        };
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        let first = Bytes::from(answer.text);
+        let state = self.state.clone();
+        let pod = name.to_string();
+        tokio::spawn(async move {
+            if !first.is_empty() && tx.send(first).await.is_err() {
+                return;
+            }
+            crate::logs::follow(state, ns, pod, key, params.timestamps, tx).await;
+        });
+        Ok((StatusCode::OK, text_plain, stream_body(rx)).into_response())
     }
 
     fn patch_type(&self) -> Result<PatchType, ApiError> {

@@ -28,6 +28,8 @@ pub struct State {
     pub authority: std::sync::OnceLock<Authority>,
     /// Node ports listened on.
     pub node_ports: NodePorts,
+    /// Lines the simulated containers logged.
+    pub logs: crate::logs::Logs,
 }
 
 /// Shared handle to the state.
@@ -44,6 +46,7 @@ impl State {
             opts,
             faults: Faults::default(),
             fs: FileSystems::default(),
+            logs: crate::logs::Logs::default(),
         }
     }
 }
