@@ -268,17 +268,17 @@ async fn handle(
         Ok(b) => b,
         Err(e) => return error_response(&ApiError::bad_request(format!("reading the body: {e}"))),
     };
-    // Bodies are JSON only: answer protobuf with 415 so clients fall back to JSON.
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if content_type.starts_with("application/vnd.kubernetes.protobuf") {
-        let mut e = ApiError::bad_request("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
-        e.code = 415;
-        e.reason = "UnsupportedMediaType";
-        return error_response(&e);
-    }
+    // Protobuf bodies become JSON here: everything behind this point works on JSON.
+    let (headers, body) = match crate::protobuf_http::request_to_json(headers, body) {
+        Ok(hb) => hb,
+        Err(e) => return error_response(&e),
+    };
+    let wants_protobuf = crate::protobuf::accept_prefers(
+        headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    );
     let route = parse_route(&path);
     if let Route::Resource(p) = &route {
         let info = RequestInfo {
@@ -369,10 +369,17 @@ async fn handle(
             _ => error_response(&ApiError::no_route(&path)),
         },
         Route::NotFound => error_response(&ApiError::no_route(&path)),
-        Route::Resource(p) => match ctx.resource(p, ws.ok()).await {
-            Ok(resp) => resp,
-            Err(e) => error_response(&e),
-        },
+        Route::Resource(p) => {
+            let resp = match ctx.resource(p, ws.ok()).await {
+                Ok(resp) => resp,
+                Err(e) => error_response(&e),
+            };
+            if wants_protobuf {
+                crate::protobuf_http::response_to_protobuf(resp).await
+            } else {
+                resp
+            }
+        }
     }
 }
 
