@@ -225,6 +225,9 @@ pub fn create(
             m.remove(f);
         }
     }
+    if rt.namespaced {
+        crate::controllers::namespace::check_accepts_content(state, ns)?;
+    }
     defaults::apply_defaults(rt.plural, &mut obj);
     prepare_for_create(state, rt, &mut obj);
     validation::validate_create(rt.plural, &obj).map_err(|e| invalid(rt, e))?;
@@ -572,15 +575,7 @@ pub fn delete(
         }
     }
     if rt.plural == "namespaces" {
-        for nrt in resources::ALL.iter().copied().filter(|r| r.namespaced) {
-            for obj in state.store.list(nrt, Some(name)).0 {
-                let _ =
-                    state
-                        .store
-                        .remove(nrt, name, obj["metadata"]["name"].as_str().unwrap_or(""));
-            }
-        }
-        return state.store.remove(rt, "", name);
+        return crate::controllers::namespace::begin_deletion(state, name);
     }
     let has_finalizers = meta["finalizers"].as_array().is_some_and(|a| !a.is_empty());
     if rt.plural == "pods" {

@@ -61,7 +61,9 @@ macro_rules! pb_json {
 /// Puts one field's JSON into an object (`None` name: merges an embedded struct's fields).
 pub(crate) fn put_field(m: &mut Map<String, Value>, name: Option<&str>, v: Value) {
     match (name, v) {
+        // Go writes every non-pointer string, set or not; its JSON omits the empty ones.
         (_, Value::Null) => {}
+        (Some(_), Value::String(s)) if s.is_empty() => {}
         (None, Value::Object(inner)) => m.extend(inner),
         (None, _) => {}
         (Some(n), v) => {
@@ -136,7 +138,8 @@ impl PbJson for f64 {
             .unwrap_or(Value::Null)
     }
     fn from_json(v: &Value) -> Result<Self, String> {
-        v.as_f64().ok_or_else(|| format!("expected a number, got {v}"))
+        v.as_f64()
+            .ok_or_else(|| format!("expected a number, got {v}"))
     }
 }
 
@@ -206,11 +209,7 @@ impl<T: PbJson> PbJson for BTreeMap<String, T> {
         if self.is_empty() {
             return Value::Null;
         }
-        Value::Object(
-            self.iter()
-                .map(|(k, x)| (k.clone(), x.to_json()))
-                .collect(),
-        )
+        Value::Object(self.iter().map(|(k, x)| (k.clone(), x.to_json())).collect())
     }
     fn from_json(v: &Value) -> Result<Self, String> {
         let m = v
@@ -222,7 +221,13 @@ impl<T: PbJson> PbJson for BTreeMap<String, T> {
     }
 }
 
+/// Go's zero `time.Time` (0001-01-01), which Go writes for an unset non-pointer time.
+const GO_ZERO_TIME_SECONDS: i64 = -62_135_596_800;
+
 fn format_time(seconds: i64, nanos: i32, micro: bool) -> Value {
+    if seconds <= GO_ZERO_TIME_SECONDS {
+        return Value::Null;
+    }
     let ts = jiff::Timestamp::new(seconds, if micro { nanos } else { 0 })
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let f = if micro {
@@ -237,9 +242,7 @@ fn parse_time(v: &Value) -> Result<(i64, i32), String> {
     let s = v
         .as_str()
         .ok_or_else(|| format!("expected an RFC 3339 time, got {v}"))?;
-    let ts: jiff::Timestamp = s
-        .parse()
-        .map_err(|e| format!("invalid time {s:?}: {e}"))?;
+    let ts: jiff::Timestamp = s.parse().map_err(|e| format!("invalid time {s:?}: {e}"))?;
     Ok((ts.as_second(), ts.subsec_nanosecond()))
 }
 

@@ -2,17 +2,20 @@
 //! become JSON before routing, and complete JSON answers become protobuf for clients whose
 //! `Accept` lists it first (streams, tables and kinds without a protobuf form stay JSON).
 
+use axum::body::HttpBody as _;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
-use axum::body::HttpBody as _;
 
 use crate::api_error::ApiError;
 use crate::protobuf;
 
 /// Turns a protobuf request body into JSON (and its `Content-Type` with it); other bodies
 /// pass unchanged. A malformed body is a 400 that names the problem.
-pub fn request_to_json(mut headers: HeaderMap, body: Bytes) -> Result<(HeaderMap, Bytes), ApiError> {
+pub fn request_to_json(
+    mut headers: HeaderMap,
+    body: Bytes,
+) -> Result<(HeaderMap, Bytes), ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -4,387 +4,2264 @@
 
 use crate::protobuf::{pb_json, PbJson};
 
-pb_json!(k8s_pb::api::core::v1::AwsElasticBlockStoreVolumeSource { volume_id: "volumeID", fs_type: "fsType", partition: "partition", read_only: "readOnly" });
-pb_json!(k8s_pb::api::core::v1::Affinity { node_affinity: "nodeAffinity", pod_affinity: "podAffinity", pod_anti_affinity: "podAntiAffinity" });
-pb_json!(k8s_pb::api::core::v1::AppArmorProfile { r#type: "type", localhost_profile: "localhostProfile" });
-pb_json!(k8s_pb::api::core::v1::AttachedVolume { name: "name", device_path: "devicePath" });
-pb_json!(k8s_pb::api::core::v1::AvoidPods { prefer_avoid_pods: "preferAvoidPods" });
-pb_json!(k8s_pb::api::core::v1::AzureDiskVolumeSource { disk_name: "diskName", disk_uri: "diskURI", caching_mode: "cachingMode", fs_type: "fsType", read_only: "readOnly", kind: "kind" });
-pb_json!(k8s_pb::api::core::v1::AzureFilePersistentVolumeSource { secret_name: "secretName", share_name: "shareName", read_only: "readOnly", secret_namespace: "secretNamespace" });
-pb_json!(k8s_pb::api::core::v1::AzureFileVolumeSource { secret_name: "secretName", share_name: "shareName", read_only: "readOnly" });
-pb_json!(k8s_pb::api::core::v1::Binding { metadata: "metadata", target: "target" });
-pb_json!(k8s_pb::api::core::v1::CSIPersistentVolumeSource { driver: "driver", volume_handle: "volumeHandle", read_only: "readOnly", fs_type: "fsType", volume_attributes: "volumeAttributes", controller_publish_secret_ref: "controllerPublishSecretRef", node_stage_secret_ref: "nodeStageSecretRef", node_publish_secret_ref: "nodePublishSecretRef", controller_expand_secret_ref: "controllerExpandSecretRef", node_expand_secret_ref: "nodeExpandSecretRef" });
-pb_json!(k8s_pb::api::core::v1::CSIVolumeSource { driver: "driver", read_only: "readOnly", fs_type: "fsType", volume_attributes: "volumeAttributes", node_publish_secret_ref: "nodePublishSecretRef" });
-pb_json!(k8s_pb::api::core::v1::Capabilities { add: "add", drop: "drop" });
-pb_json!(k8s_pb::api::core::v1::CephFsPersistentVolumeSource { monitors: "monitors", path: "path", user: "user", secret_file: "secretFile", secret_ref: "secretRef", read_only: "readOnly" });
-pb_json!(k8s_pb::api::core::v1::CephFsVolumeSource { monitors: "monitors", path: "path", user: "user", secret_file: "secretFile", secret_ref: "secretRef", read_only: "readOnly" });
-pb_json!(k8s_pb::api::core::v1::CinderPersistentVolumeSource { volume_id: "volumeID", fs_type: "fsType", read_only: "readOnly", secret_ref: "secretRef" });
-pb_json!(k8s_pb::api::core::v1::CinderVolumeSource { volume_id: "volumeID", fs_type: "fsType", read_only: "readOnly", secret_ref: "secretRef" });
-pb_json!(k8s_pb::api::core::v1::ClientIpConfig { timeout_seconds: "timeoutSeconds" });
-pb_json!(k8s_pb::api::core::v1::ClusterTrustBundleProjection { name: "name", signer_name: "signerName", label_selector: "labelSelector", optional: "optional", path: "path" });
-pb_json!(k8s_pb::api::core::v1::ComponentCondition { r#type: "type", status: "status", message: "message", error: "error" });
-pb_json!(k8s_pb::api::core::v1::ComponentStatus { metadata: "metadata", conditions: "conditions" });
-pb_json!(k8s_pb::api::core::v1::ComponentStatusList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::core::v1::ConfigMap { metadata: "metadata", immutable: "immutable", data: "data", binary_data: "binaryData" });
-pb_json!(k8s_pb::api::core::v1::ConfigMapEnvSource { local_object_reference: inline, optional: "optional" });
-pb_json!(k8s_pb::api::core::v1::ConfigMapKeySelector { local_object_reference: inline, key: "key", optional: "optional" });
-pb_json!(k8s_pb::api::core::v1::ConfigMapList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::core::v1::ConfigMapNodeConfigSource { namespace: "namespace", name: "name", uid: "uid", resource_version: "resourceVersion", kubelet_config_key: "kubeletConfigKey" });
-pb_json!(k8s_pb::api::core::v1::ConfigMapProjection { local_object_reference: inline, items: "items", optional: "optional" });
-pb_json!(k8s_pb::api::core::v1::ConfigMapVolumeSource { local_object_reference: inline, items: "items", default_mode: "defaultMode", optional: "optional" });
-pb_json!(k8s_pb::api::core::v1::Container { name: "name", image: "image", command: "command", args: "args", working_dir: "workingDir", ports: "ports", env_from: "envFrom", env: "env", resources: "resources", resize_policy: "resizePolicy", restart_policy: "restartPolicy", restart_policy_rules: "restartPolicyRules", volume_mounts: "volumeMounts", volume_devices: "volumeDevices", liveness_probe: "livenessProbe", readiness_probe: "readinessProbe", startup_probe: "startupProbe", lifecycle: "lifecycle", termination_message_path: "terminationMessagePath", termination_message_policy: "terminationMessagePolicy", image_pull_policy: "imagePullPolicy", security_context: "securityContext", stdin: "stdin", stdin_once: "stdinOnce", tty: "tty" });
-pb_json!(k8s_pb::api::core::v1::ContainerExtendedResourceRequest { container_name: "containerName", resource_name: "resourceName", request_name: "requestName" });
-pb_json!(k8s_pb::api::core::v1::ContainerImage { names: "names", size_bytes: "sizeBytes" });
-pb_json!(k8s_pb::api::core::v1::ContainerPort { name: "name", host_port: "hostPort", container_port: "containerPort", protocol: "protocol", host_ip: "hostIP" });
-pb_json!(k8s_pb::api::core::v1::ContainerResizePolicy { resource_name: "resourceName", restart_policy: "restartPolicy" });
-pb_json!(k8s_pb::api::core::v1::ContainerRestartRule { action: "action", exit_codes: "exitCodes" });
-pb_json!(k8s_pb::api::core::v1::ContainerRestartRuleOnExitCodes { operator: "operator", values: "values" });
-pb_json!(k8s_pb::api::core::v1::ContainerState { waiting: "waiting", running: "running", terminated: "terminated" });
-pb_json!(k8s_pb::api::core::v1::ContainerStateRunning { started_at: "startedAt" });
-pb_json!(k8s_pb::api::core::v1::ContainerStateTerminated { exit_code: "exitCode", signal: "signal", reason: "reason", message: "message", started_at: "startedAt", finished_at: "finishedAt", container_id: "containerID" });
-pb_json!(k8s_pb::api::core::v1::ContainerStateWaiting { reason: "reason", message: "message" });
-pb_json!(k8s_pb::api::core::v1::ContainerStatus { name: "name", state: "state", last_state: "lastState", ready: "ready", restart_count: "restartCount", image: "image", image_id: "imageID", container_id: "containerID", started: "started", allocated_resources: "allocatedResources", resources: "resources", volume_mounts: "volumeMounts", user: "user", allocated_resources_status: "allocatedResourcesStatus", stop_signal: "stopSignal" });
+pb_json!(k8s_pb::api::core::v1::AwsElasticBlockStoreVolumeSource {
+    volume_id: "volumeID",
+    fs_type: "fsType",
+    partition: "partition",
+    read_only: "readOnly"
+});
+pb_json!(k8s_pb::api::core::v1::Affinity {
+    node_affinity: "nodeAffinity",
+    pod_affinity: "podAffinity",
+    pod_anti_affinity: "podAntiAffinity"
+});
+pb_json!(k8s_pb::api::core::v1::AppArmorProfile {
+    r#type: "type",
+    localhost_profile: "localhostProfile"
+});
+pb_json!(k8s_pb::api::core::v1::AttachedVolume {
+    name: "name",
+    device_path: "devicePath"
+});
+pb_json!(k8s_pb::api::core::v1::AvoidPods {
+    prefer_avoid_pods: "preferAvoidPods"
+});
+pb_json!(k8s_pb::api::core::v1::AzureDiskVolumeSource {
+    disk_name: "diskName",
+    disk_uri: "diskURI",
+    caching_mode: "cachingMode",
+    fs_type: "fsType",
+    read_only: "readOnly",
+    kind: "kind"
+});
+pb_json!(k8s_pb::api::core::v1::AzureFilePersistentVolumeSource {
+    secret_name: "secretName",
+    share_name: "shareName",
+    read_only: "readOnly",
+    secret_namespace: "secretNamespace"
+});
+pb_json!(k8s_pb::api::core::v1::AzureFileVolumeSource {
+    secret_name: "secretName",
+    share_name: "shareName",
+    read_only: "readOnly"
+});
+pb_json!(k8s_pb::api::core::v1::Binding {
+    metadata: "metadata",
+    target: "target"
+});
+pb_json!(k8s_pb::api::core::v1::CSIPersistentVolumeSource {
+    driver: "driver",
+    volume_handle: "volumeHandle",
+    read_only: "readOnly",
+    fs_type: "fsType",
+    volume_attributes: "volumeAttributes",
+    controller_publish_secret_ref: "controllerPublishSecretRef",
+    node_stage_secret_ref: "nodeStageSecretRef",
+    node_publish_secret_ref: "nodePublishSecretRef",
+    controller_expand_secret_ref: "controllerExpandSecretRef",
+    node_expand_secret_ref: "nodeExpandSecretRef"
+});
+pb_json!(k8s_pb::api::core::v1::CSIVolumeSource {
+    driver: "driver",
+    read_only: "readOnly",
+    fs_type: "fsType",
+    volume_attributes: "volumeAttributes",
+    node_publish_secret_ref: "nodePublishSecretRef"
+});
+pb_json!(k8s_pb::api::core::v1::Capabilities {
+    add: "add",
+    drop: "drop"
+});
+pb_json!(k8s_pb::api::core::v1::CephFsPersistentVolumeSource {
+    monitors: "monitors",
+    path: "path",
+    user: "user",
+    secret_file: "secretFile",
+    secret_ref: "secretRef",
+    read_only: "readOnly"
+});
+pb_json!(k8s_pb::api::core::v1::CephFsVolumeSource {
+    monitors: "monitors",
+    path: "path",
+    user: "user",
+    secret_file: "secretFile",
+    secret_ref: "secretRef",
+    read_only: "readOnly"
+});
+pb_json!(k8s_pb::api::core::v1::CinderPersistentVolumeSource {
+    volume_id: "volumeID",
+    fs_type: "fsType",
+    read_only: "readOnly",
+    secret_ref: "secretRef"
+});
+pb_json!(k8s_pb::api::core::v1::CinderVolumeSource {
+    volume_id: "volumeID",
+    fs_type: "fsType",
+    read_only: "readOnly",
+    secret_ref: "secretRef"
+});
+pb_json!(k8s_pb::api::core::v1::ClientIpConfig {
+    timeout_seconds: "timeoutSeconds"
+});
+pb_json!(k8s_pb::api::core::v1::ClusterTrustBundleProjection {
+    name: "name",
+    signer_name: "signerName",
+    label_selector: "labelSelector",
+    optional: "optional",
+    path: "path"
+});
+pb_json!(k8s_pb::api::core::v1::ComponentCondition {
+    r#type: "type",
+    status: "status",
+    message: "message",
+    error: "error"
+});
+pb_json!(k8s_pb::api::core::v1::ComponentStatus {
+    metadata: "metadata",
+    conditions: "conditions"
+});
+pb_json!(k8s_pb::api::core::v1::ComponentStatusList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::core::v1::ConfigMap {
+    metadata: "metadata",
+    immutable: "immutable",
+    data: "data",
+    binary_data: "binaryData"
+});
+pb_json!(k8s_pb::api::core::v1::ConfigMapEnvSource {
+    local_object_reference: inline,
+    optional: "optional"
+});
+pb_json!(k8s_pb::api::core::v1::ConfigMapKeySelector {
+    local_object_reference: inline,
+    key: "key",
+    optional: "optional"
+});
+pb_json!(k8s_pb::api::core::v1::ConfigMapList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::core::v1::ConfigMapNodeConfigSource {
+    namespace: "namespace",
+    name: "name",
+    uid: "uid",
+    resource_version: "resourceVersion",
+    kubelet_config_key: "kubeletConfigKey"
+});
+pb_json!(k8s_pb::api::core::v1::ConfigMapProjection {
+    local_object_reference: inline,
+    items: "items",
+    optional: "optional"
+});
+pb_json!(k8s_pb::api::core::v1::ConfigMapVolumeSource {
+    local_object_reference: inline,
+    items: "items",
+    default_mode: "defaultMode",
+    optional: "optional"
+});
+pb_json!(k8s_pb::api::core::v1::Container {
+    name: "name",
+    image: "image",
+    command: "command",
+    args: "args",
+    working_dir: "workingDir",
+    ports: "ports",
+    env_from: "envFrom",
+    env: "env",
+    resources: "resources",
+    resize_policy: "resizePolicy",
+    restart_policy: "restartPolicy",
+    restart_policy_rules: "restartPolicyRules",
+    volume_mounts: "volumeMounts",
+    volume_devices: "volumeDevices",
+    liveness_probe: "livenessProbe",
+    readiness_probe: "readinessProbe",
+    startup_probe: "startupProbe",
+    lifecycle: "lifecycle",
+    termination_message_path: "terminationMessagePath",
+    termination_message_policy: "terminationMessagePolicy",
+    image_pull_policy: "imagePullPolicy",
+    security_context: "securityContext",
+    stdin: "stdin",
+    stdin_once: "stdinOnce",
+    tty: "tty"
+});
+pb_json!(k8s_pb::api::core::v1::ContainerExtendedResourceRequest {
+    container_name: "containerName",
+    resource_name: "resourceName",
+    request_name: "requestName"
+});
+pb_json!(k8s_pb::api::core::v1::ContainerImage {
+    names: "names",
+    size_bytes: "sizeBytes"
+});
+pb_json!(k8s_pb::api::core::v1::ContainerPort {
+    name: "name",
+    host_port: "hostPort",
+    container_port: "containerPort",
+    protocol: "protocol",
+    host_ip: "hostIP"
+});
+pb_json!(k8s_pb::api::core::v1::ContainerResizePolicy {
+    resource_name: "resourceName",
+    restart_policy: "restartPolicy"
+});
+pb_json!(k8s_pb::api::core::v1::ContainerRestartRule {
+    action: "action",
+    exit_codes: "exitCodes"
+});
+pb_json!(k8s_pb::api::core::v1::ContainerRestartRuleOnExitCodes {
+    operator: "operator",
+    values: "values"
+});
+pb_json!(k8s_pb::api::core::v1::ContainerState {
+    waiting: "waiting",
+    running: "running",
+    terminated: "terminated"
+});
+pb_json!(k8s_pb::api::core::v1::ContainerStateRunning {
+    started_at: "startedAt"
+});
+pb_json!(k8s_pb::api::core::v1::ContainerStateTerminated {
+    exit_code: "exitCode",
+    signal: "signal",
+    reason: "reason",
+    message: "message",
+    started_at: "startedAt",
+    finished_at: "finishedAt",
+    container_id: "containerID"
+});
+pb_json!(k8s_pb::api::core::v1::ContainerStateWaiting {
+    reason: "reason",
+    message: "message"
+});
+pb_json!(k8s_pb::api::core::v1::ContainerStatus {
+    name: "name",
+    state: "state",
+    last_state: "lastState",
+    ready: "ready",
+    restart_count: "restartCount",
+    image: "image",
+    image_id: "imageID",
+    container_id: "containerID",
+    started: "started",
+    allocated_resources: "allocatedResources",
+    resources: "resources",
+    volume_mounts: "volumeMounts",
+    user: "user",
+    allocated_resources_status: "allocatedResourcesStatus",
+    stop_signal: "stopSignal"
+});
 pb_json!(k8s_pb::api::core::v1::ContainerUser { linux: "linux" });
 pb_json!(k8s_pb::api::core::v1::DaemonEndpoint { port: "Port" });
 pb_json!(k8s_pb::api::core::v1::DownwardAPIProjection { items: "items" });
-pb_json!(k8s_pb::api::core::v1::DownwardAPIVolumeFile { path: "path", field_ref: "fieldRef", resource_field_ref: "resourceFieldRef", mode: "mode" });
-pb_json!(k8s_pb::api::core::v1::DownwardAPIVolumeSource { items: "items", default_mode: "defaultMode" });
-pb_json!(k8s_pb::api::core::v1::EmptyDirVolumeSource { medium: "medium", size_limit: "sizeLimit" });
-pb_json!(k8s_pb::api::core::v1::EndpointAddress { ip: "ip", hostname: "hostname", node_name: "nodeName", target_ref: "targetRef" });
-pb_json!(k8s_pb::api::core::v1::EndpointPort { name: "name", port: "port", protocol: "protocol", app_protocol: "appProtocol" });
-pb_json!(k8s_pb::api::core::v1::EndpointSubset { addresses: "addresses", not_ready_addresses: "notReadyAddresses", ports: "ports" });
-pb_json!(k8s_pb::api::core::v1::Endpoints { metadata: "metadata", subsets: "subsets" });
-pb_json!(k8s_pb::api::core::v1::EndpointsList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::core::v1::EnvFromSource { prefix: "prefix", config_map_ref: "configMapRef", secret_ref: "secretRef" });
-pb_json!(k8s_pb::api::core::v1::EnvVar { name: "name", value: "value", value_from: "valueFrom" });
-pb_json!(k8s_pb::api::core::v1::EnvVarSource { field_ref: "fieldRef", resource_field_ref: "resourceFieldRef", config_map_key_ref: "configMapKeyRef", secret_key_ref: "secretKeyRef", file_key_ref: "fileKeyRef" });
-pb_json!(k8s_pb::api::core::v1::EphemeralContainer { ephemeral_container_common: inline, target_container_name: "targetContainerName" });
-pb_json!(k8s_pb::api::core::v1::EphemeralContainerCommon { name: "name", image: "image", command: "command", args: "args", working_dir: "workingDir", ports: "ports", env_from: "envFrom", env: "env", resources: "resources", resize_policy: "resizePolicy", restart_policy: "restartPolicy", restart_policy_rules: "restartPolicyRules", volume_mounts: "volumeMounts", volume_devices: "volumeDevices", liveness_probe: "livenessProbe", readiness_probe: "readinessProbe", startup_probe: "startupProbe", lifecycle: "lifecycle", termination_message_path: "terminationMessagePath", termination_message_policy: "terminationMessagePolicy", image_pull_policy: "imagePullPolicy", security_context: "securityContext", stdin: "stdin", stdin_once: "stdinOnce", tty: "tty" });
-pb_json!(k8s_pb::api::core::v1::EphemeralVolumeSource { volume_claim_template: "volumeClaimTemplate" });
-pb_json!(k8s_pb::api::core::v1::Event { metadata: "metadata", involved_object: "involvedObject", reason: "reason", message: "message", source: "source", first_timestamp: "firstTimestamp", last_timestamp: "lastTimestamp", count: "count", r#type: "type", event_time: "eventTime", series: "series", action: "action", related: "related", reporting_component: "reportingComponent", reporting_instance: "reportingInstance" });
-pb_json!(k8s_pb::api::core::v1::EventList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::core::v1::EventSeries { count: "count", last_observed_time: "lastObservedTime" });
-pb_json!(k8s_pb::api::core::v1::EventSource { component: "component", host: "host" });
+pb_json!(k8s_pb::api::core::v1::DownwardAPIVolumeFile {
+    path: "path",
+    field_ref: "fieldRef",
+    resource_field_ref: "resourceFieldRef",
+    mode: "mode"
+});
+pb_json!(k8s_pb::api::core::v1::DownwardAPIVolumeSource {
+    items: "items",
+    default_mode: "defaultMode"
+});
+pb_json!(k8s_pb::api::core::v1::EmptyDirVolumeSource {
+    medium: "medium",
+    size_limit: "sizeLimit"
+});
+pb_json!(k8s_pb::api::core::v1::EndpointAddress {
+    ip: "ip",
+    hostname: "hostname",
+    node_name: "nodeName",
+    target_ref: "targetRef"
+});
+pb_json!(k8s_pb::api::core::v1::EndpointPort {
+    name: "name",
+    port: "port",
+    protocol: "protocol",
+    app_protocol: "appProtocol"
+});
+pb_json!(k8s_pb::api::core::v1::EndpointSubset {
+    addresses: "addresses",
+    not_ready_addresses: "notReadyAddresses",
+    ports: "ports"
+});
+pb_json!(k8s_pb::api::core::v1::Endpoints {
+    metadata: "metadata",
+    subsets: "subsets"
+});
+pb_json!(k8s_pb::api::core::v1::EndpointsList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::core::v1::EnvFromSource {
+    prefix: "prefix",
+    config_map_ref: "configMapRef",
+    secret_ref: "secretRef"
+});
+pb_json!(k8s_pb::api::core::v1::EnvVar {
+    name: "name",
+    value: "value",
+    value_from: "valueFrom"
+});
+pb_json!(k8s_pb::api::core::v1::EnvVarSource {
+    field_ref: "fieldRef",
+    resource_field_ref: "resourceFieldRef",
+    config_map_key_ref: "configMapKeyRef",
+    secret_key_ref: "secretKeyRef",
+    file_key_ref: "fileKeyRef"
+});
+pb_json!(k8s_pb::api::core::v1::EphemeralContainer {
+    ephemeral_container_common: inline,
+    target_container_name: "targetContainerName"
+});
+pb_json!(k8s_pb::api::core::v1::EphemeralContainerCommon {
+    name: "name",
+    image: "image",
+    command: "command",
+    args: "args",
+    working_dir: "workingDir",
+    ports: "ports",
+    env_from: "envFrom",
+    env: "env",
+    resources: "resources",
+    resize_policy: "resizePolicy",
+    restart_policy: "restartPolicy",
+    restart_policy_rules: "restartPolicyRules",
+    volume_mounts: "volumeMounts",
+    volume_devices: "volumeDevices",
+    liveness_probe: "livenessProbe",
+    readiness_probe: "readinessProbe",
+    startup_probe: "startupProbe",
+    lifecycle: "lifecycle",
+    termination_message_path: "terminationMessagePath",
+    termination_message_policy: "terminationMessagePolicy",
+    image_pull_policy: "imagePullPolicy",
+    security_context: "securityContext",
+    stdin: "stdin",
+    stdin_once: "stdinOnce",
+    tty: "tty"
+});
+pb_json!(k8s_pb::api::core::v1::EphemeralVolumeSource {
+    volume_claim_template: "volumeClaimTemplate"
+});
+pb_json!(k8s_pb::api::core::v1::Event {
+    metadata: "metadata",
+    involved_object: "involvedObject",
+    reason: "reason",
+    message: "message",
+    source: "source",
+    first_timestamp: "firstTimestamp",
+    last_timestamp: "lastTimestamp",
+    count: "count",
+    r#type: "type",
+    event_time: "eventTime",
+    series: "series",
+    action: "action",
+    related: "related",
+    reporting_component: "reportingComponent",
+    reporting_instance: "reportingInstance"
+});
+pb_json!(k8s_pb::api::core::v1::EventList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::core::v1::EventSeries {
+    count: "count",
+    last_observed_time: "lastObservedTime"
+});
+pb_json!(k8s_pb::api::core::v1::EventSource {
+    component: "component",
+    host: "host"
+});
 pb_json!(k8s_pb::api::core::v1::ExecAction { command: "command" });
-pb_json!(k8s_pb::api::core::v1::FcVolumeSource { target_ww_ns: "targetWWNs", lun: "lun", fs_type: "fsType", read_only: "readOnly", wwids: "wwids" });
-pb_json!(k8s_pb::api::core::v1::FileKeySelector { volume_name: "volumeName", path: "path", key: "key", optional: "optional" });
-pb_json!(k8s_pb::api::core::v1::FlexPersistentVolumeSource { driver: "driver", fs_type: "fsType", secret_ref: "secretRef", read_only: "readOnly", options: "options" });
-pb_json!(k8s_pb::api::core::v1::FlexVolumeSource { driver: "driver", fs_type: "fsType", secret_ref: "secretRef", read_only: "readOnly", options: "options" });
-pb_json!(k8s_pb::api::core::v1::FlockerVolumeSource { dataset_name: "datasetName", dataset_uuid: "datasetUUID" });
-pb_json!(k8s_pb::api::core::v1::GcePersistentDiskVolumeSource { pd_name: "pdName", fs_type: "fsType", partition: "partition", read_only: "readOnly" });
-pb_json!(k8s_pb::api::core::v1::GrpcAction { port: "port", service: "service" });
-pb_json!(k8s_pb::api::core::v1::GitRepoVolumeSource { repository: "repository", revision: "revision", directory: "directory" });
-pb_json!(k8s_pb::api::core::v1::GlusterfsPersistentVolumeSource { endpoints: "endpoints", path: "path", read_only: "readOnly", endpoints_namespace: "endpointsNamespace" });
-pb_json!(k8s_pb::api::core::v1::GlusterfsVolumeSource { endpoints: "endpoints", path: "path", read_only: "readOnly" });
-pb_json!(k8s_pb::api::core::v1::HttpGetAction { path: "path", port: "port", host: "host", scheme: "scheme", http_headers: "httpHeaders" });
-pb_json!(k8s_pb::api::core::v1::HttpHeader { name: "name", value: "value" });
-pb_json!(k8s_pb::api::core::v1::HostAlias { ip: "ip", hostnames: "hostnames" });
+pb_json!(k8s_pb::api::core::v1::FcVolumeSource {
+    target_ww_ns: "targetWWNs",
+    lun: "lun",
+    fs_type: "fsType",
+    read_only: "readOnly",
+    wwids: "wwids"
+});
+pb_json!(k8s_pb::api::core::v1::FileKeySelector {
+    volume_name: "volumeName",
+    path: "path",
+    key: "key",
+    optional: "optional"
+});
+pb_json!(k8s_pb::api::core::v1::FlexPersistentVolumeSource {
+    driver: "driver",
+    fs_type: "fsType",
+    secret_ref: "secretRef",
+    read_only: "readOnly",
+    options: "options"
+});
+pb_json!(k8s_pb::api::core::v1::FlexVolumeSource {
+    driver: "driver",
+    fs_type: "fsType",
+    secret_ref: "secretRef",
+    read_only: "readOnly",
+    options: "options"
+});
+pb_json!(k8s_pb::api::core::v1::FlockerVolumeSource {
+    dataset_name: "datasetName",
+    dataset_uuid: "datasetUUID"
+});
+pb_json!(k8s_pb::api::core::v1::GcePersistentDiskVolumeSource {
+    pd_name: "pdName",
+    fs_type: "fsType",
+    partition: "partition",
+    read_only: "readOnly"
+});
+pb_json!(k8s_pb::api::core::v1::GrpcAction {
+    port: "port",
+    service: "service"
+});
+pb_json!(k8s_pb::api::core::v1::GitRepoVolumeSource {
+    repository: "repository",
+    revision: "revision",
+    directory: "directory"
+});
+pb_json!(k8s_pb::api::core::v1::GlusterfsPersistentVolumeSource {
+    endpoints: "endpoints",
+    path: "path",
+    read_only: "readOnly",
+    endpoints_namespace: "endpointsNamespace"
+});
+pb_json!(k8s_pb::api::core::v1::GlusterfsVolumeSource {
+    endpoints: "endpoints",
+    path: "path",
+    read_only: "readOnly"
+});
+pb_json!(k8s_pb::api::core::v1::HttpGetAction {
+    path: "path",
+    port: "port",
+    host: "host",
+    scheme: "scheme",
+    http_headers: "httpHeaders"
+});
+pb_json!(k8s_pb::api::core::v1::HttpHeader {
+    name: "name",
+    value: "value"
+});
+pb_json!(k8s_pb::api::core::v1::HostAlias {
+    ip: "ip",
+    hostnames: "hostnames"
+});
 pb_json!(k8s_pb::api::core::v1::HostIp { ip: "ip" });
-pb_json!(k8s_pb::api::core::v1::HostPathVolumeSource { path: "path", r#type: "type" });
-pb_json!(k8s_pb::api::core::v1::IscsiPersistentVolumeSource { target_portal: "targetPortal", iqn: "iqn", lun: "lun", iscsi_interface: "iscsiInterface", fs_type: "fsType", read_only: "readOnly", portals: "portals", chap_auth_discovery: "chapAuthDiscovery", chap_auth_session: "chapAuthSession", secret_ref: "secretRef", initiator_name: "initiatorName" });
-pb_json!(k8s_pb::api::core::v1::IscsiVolumeSource { target_portal: "targetPortal", iqn: "iqn", lun: "lun", iscsi_interface: "iscsiInterface", fs_type: "fsType", read_only: "readOnly", portals: "portals", chap_auth_discovery: "chapAuthDiscovery", chap_auth_session: "chapAuthSession", secret_ref: "secretRef", initiator_name: "initiatorName" });
-pb_json!(k8s_pb::api::core::v1::ImageVolumeSource { reference: "reference", pull_policy: "pullPolicy" });
-pb_json!(k8s_pb::api::core::v1::KeyToPath { key: "key", path: "path", mode: "mode" });
-pb_json!(k8s_pb::api::core::v1::Lifecycle { post_start: "postStart", pre_stop: "preStop", stop_signal: "stopSignal" });
-pb_json!(k8s_pb::api::core::v1::LifecycleHandler { exec: "exec", http_get: "httpGet", tcp_socket: "tcpSocket", sleep: "sleep" });
-pb_json!(k8s_pb::api::core::v1::LimitRange { metadata: "metadata", spec: "spec" });
-pb_json!(k8s_pb::api::core::v1::LimitRangeItem { r#type: "type", max: "max", min: "min", default: "default", default_request: "defaultRequest", max_limit_request_ratio: "maxLimitRequestRatio" });
-pb_json!(k8s_pb::api::core::v1::LimitRangeList { metadata: "metadata", items: "items" });
+pb_json!(k8s_pb::api::core::v1::HostPathVolumeSource {
+    path: "path",
+    r#type: "type"
+});
+pb_json!(k8s_pb::api::core::v1::IscsiPersistentVolumeSource {
+    target_portal: "targetPortal",
+    iqn: "iqn",
+    lun: "lun",
+    iscsi_interface: "iscsiInterface",
+    fs_type: "fsType",
+    read_only: "readOnly",
+    portals: "portals",
+    chap_auth_discovery: "chapAuthDiscovery",
+    chap_auth_session: "chapAuthSession",
+    secret_ref: "secretRef",
+    initiator_name: "initiatorName"
+});
+pb_json!(k8s_pb::api::core::v1::IscsiVolumeSource {
+    target_portal: "targetPortal",
+    iqn: "iqn",
+    lun: "lun",
+    iscsi_interface: "iscsiInterface",
+    fs_type: "fsType",
+    read_only: "readOnly",
+    portals: "portals",
+    chap_auth_discovery: "chapAuthDiscovery",
+    chap_auth_session: "chapAuthSession",
+    secret_ref: "secretRef",
+    initiator_name: "initiatorName"
+});
+pb_json!(k8s_pb::api::core::v1::ImageVolumeSource {
+    reference: "reference",
+    pull_policy: "pullPolicy"
+});
+pb_json!(k8s_pb::api::core::v1::KeyToPath {
+    key: "key",
+    path: "path",
+    mode: "mode"
+});
+pb_json!(k8s_pb::api::core::v1::Lifecycle {
+    post_start: "postStart",
+    pre_stop: "preStop",
+    stop_signal: "stopSignal"
+});
+pb_json!(k8s_pb::api::core::v1::LifecycleHandler {
+    exec: "exec",
+    http_get: "httpGet",
+    tcp_socket: "tcpSocket",
+    sleep: "sleep"
+});
+pb_json!(k8s_pb::api::core::v1::LimitRange {
+    metadata: "metadata",
+    spec: "spec"
+});
+pb_json!(k8s_pb::api::core::v1::LimitRangeItem {
+    r#type: "type",
+    max: "max",
+    min: "min",
+    default: "default",
+    default_request: "defaultRequest",
+    max_limit_request_ratio: "maxLimitRequestRatio"
+});
+pb_json!(k8s_pb::api::core::v1::LimitRangeList {
+    metadata: "metadata",
+    items: "items"
+});
 pb_json!(k8s_pb::api::core::v1::LimitRangeSpec { limits: "limits" });
-pb_json!(k8s_pb::api::core::v1::LinuxContainerUser { uid: "uid", gid: "gid", supplemental_groups: "supplementalGroups" });
-pb_json!(k8s_pb::api::core::v1::List { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::core::v1::LoadBalancerIngress { ip: "ip", hostname: "hostname", ip_mode: "ipMode", ports: "ports" });
+pb_json!(k8s_pb::api::core::v1::LinuxContainerUser {
+    uid: "uid",
+    gid: "gid",
+    supplemental_groups: "supplementalGroups"
+});
+pb_json!(k8s_pb::api::core::v1::List {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::core::v1::LoadBalancerIngress {
+    ip: "ip",
+    hostname: "hostname",
+    ip_mode: "ipMode",
+    ports: "ports"
+});
 pb_json!(k8s_pb::api::core::v1::LoadBalancerStatus { ingress: "ingress" });
 pb_json!(k8s_pb::api::core::v1::LocalObjectReference { name: "name" });
-pb_json!(k8s_pb::api::core::v1::LocalVolumeSource { path: "path", fs_type: "fsType" });
-pb_json!(k8s_pb::api::core::v1::ModifyVolumeStatus { target_volume_attributes_class_name: "targetVolumeAttributesClassName", status: "status" });
-pb_json!(k8s_pb::api::core::v1::NfsVolumeSource { server: "server", path: "path", read_only: "readOnly" });
-pb_json!(k8s_pb::api::core::v1::Namespace { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::core::v1::NamespaceCondition { r#type: "type", status: "status", last_transition_time: "lastTransitionTime", reason: "reason", message: "message" });
-pb_json!(k8s_pb::api::core::v1::NamespaceList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::core::v1::NamespaceSpec { finalizers: "finalizers" });
-pb_json!(k8s_pb::api::core::v1::NamespaceStatus { phase: "phase", conditions: "conditions" });
-pb_json!(k8s_pb::api::core::v1::Node { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::core::v1::NodeAddress { r#type: "type", address: "address" });
-pb_json!(k8s_pb::api::core::v1::NodeAffinity { required_during_scheduling_ignored_during_execution: "requiredDuringSchedulingIgnoredDuringExecution", preferred_during_scheduling_ignored_during_execution: "preferredDuringSchedulingIgnoredDuringExecution" });
-pb_json!(k8s_pb::api::core::v1::NodeCondition { r#type: "type", status: "status", last_heartbeat_time: "lastHeartbeatTime", last_transition_time: "lastTransitionTime", reason: "reason", message: "message" });
-pb_json!(k8s_pb::api::core::v1::NodeConfigSource { config_map: "configMap" });
-pb_json!(k8s_pb::api::core::v1::NodeConfigStatus { assigned: "assigned", active: "active", last_known_good: "lastKnownGood", error: "error" });
-pb_json!(k8s_pb::api::core::v1::NodeDaemonEndpoints { kubelet_endpoint: "kubeletEndpoint" });
-pb_json!(k8s_pb::api::core::v1::NodeFeatures { supplemental_groups_policy: "supplementalGroupsPolicy" });
-pb_json!(k8s_pb::api::core::v1::NodeList { metadata: "metadata", items: "items" });
+pb_json!(k8s_pb::api::core::v1::LocalVolumeSource {
+    path: "path",
+    fs_type: "fsType"
+});
+pb_json!(k8s_pb::api::core::v1::ModifyVolumeStatus {
+    target_volume_attributes_class_name: "targetVolumeAttributesClassName",
+    status: "status"
+});
+pb_json!(k8s_pb::api::core::v1::NfsVolumeSource {
+    server: "server",
+    path: "path",
+    read_only: "readOnly"
+});
+pb_json!(k8s_pb::api::core::v1::Namespace {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(k8s_pb::api::core::v1::NamespaceCondition {
+    r#type: "type",
+    status: "status",
+    last_transition_time: "lastTransitionTime",
+    reason: "reason",
+    message: "message"
+});
+pb_json!(k8s_pb::api::core::v1::NamespaceList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::core::v1::NamespaceSpec {
+    finalizers: "finalizers"
+});
+pb_json!(k8s_pb::api::core::v1::NamespaceStatus {
+    phase: "phase",
+    conditions: "conditions"
+});
+pb_json!(k8s_pb::api::core::v1::Node {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(k8s_pb::api::core::v1::NodeAddress {
+    r#type: "type",
+    address: "address"
+});
+pb_json!(k8s_pb::api::core::v1::NodeAffinity {
+    required_during_scheduling_ignored_during_execution:
+        "requiredDuringSchedulingIgnoredDuringExecution",
+    preferred_during_scheduling_ignored_during_execution:
+        "preferredDuringSchedulingIgnoredDuringExecution"
+});
+pb_json!(k8s_pb::api::core::v1::NodeCondition {
+    r#type: "type",
+    status: "status",
+    last_heartbeat_time: "lastHeartbeatTime",
+    last_transition_time: "lastTransitionTime",
+    reason: "reason",
+    message: "message"
+});
+pb_json!(k8s_pb::api::core::v1::NodeConfigSource {
+    config_map: "configMap"
+});
+pb_json!(k8s_pb::api::core::v1::NodeConfigStatus {
+    assigned: "assigned",
+    active: "active",
+    last_known_good: "lastKnownGood",
+    error: "error"
+});
+pb_json!(k8s_pb::api::core::v1::NodeDaemonEndpoints {
+    kubelet_endpoint: "kubeletEndpoint"
+});
+pb_json!(k8s_pb::api::core::v1::NodeFeatures {
+    supplemental_groups_policy: "supplementalGroupsPolicy"
+});
+pb_json!(k8s_pb::api::core::v1::NodeList {
+    metadata: "metadata",
+    items: "items"
+});
 pb_json!(k8s_pb::api::core::v1::NodeProxyOptions { path: "path" });
-pb_json!(k8s_pb::api::core::v1::NodeRuntimeHandler { name: "name", features: "features" });
-pb_json!(k8s_pb::api::core::v1::NodeRuntimeHandlerFeatures { recursive_read_only_mounts: "recursiveReadOnlyMounts", user_namespaces: "userNamespaces" });
-pb_json!(k8s_pb::api::core::v1::NodeSelector { node_selector_terms: "nodeSelectorTerms" });
-pb_json!(k8s_pb::api::core::v1::NodeSelectorRequirement { key: "key", operator: "operator", values: "values" });
-pb_json!(k8s_pb::api::core::v1::NodeSelectorTerm { match_expressions: "matchExpressions", match_fields: "matchFields" });
-pb_json!(k8s_pb::api::core::v1::NodeSpec { pod_cidr: "podCIDR", pod_cid_rs: "podCIDRs", provider_id: "providerID", unschedulable: "unschedulable", taints: "taints", config_source: "configSource", external_id: "externalID" });
-pb_json!(k8s_pb::api::core::v1::NodeStatus { capacity: "capacity", allocatable: "allocatable", phase: "phase", conditions: "conditions", addresses: "addresses", daemon_endpoints: "daemonEndpoints", node_info: "nodeInfo", images: "images", volumes_in_use: "volumesInUse", volumes_attached: "volumesAttached", config: "config", runtime_handlers: "runtimeHandlers", features: "features", declared_features: "declaredFeatures" });
-pb_json!(k8s_pb::api::core::v1::NodeSwapStatus { capacity: "capacity" });
-pb_json!(k8s_pb::api::core::v1::NodeSystemInfo { machine_id: "machineID", system_uuid: "systemUUID", boot_id: "bootID", kernel_version: "kernelVersion", os_image: "osImage", container_runtime_version: "containerRuntimeVersion", kubelet_version: "kubeletVersion", kube_proxy_version: "kubeProxyVersion", operating_system: "operatingSystem", architecture: "architecture", swap: "swap" });
-pb_json!(k8s_pb::api::core::v1::ObjectFieldSelector { api_version: "apiVersion", field_path: "fieldPath" });
-pb_json!(k8s_pb::api::core::v1::ObjectReference { kind: "kind", namespace: "namespace", name: "name", uid: "uid", api_version: "apiVersion", resource_version: "resourceVersion", field_path: "fieldPath" });
-pb_json!(k8s_pb::api::core::v1::PersistentVolume { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::core::v1::PersistentVolumeClaim { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::core::v1::PersistentVolumeClaimCondition { r#type: "type", status: "status", last_probe_time: "lastProbeTime", last_transition_time: "lastTransitionTime", reason: "reason", message: "message" });
-pb_json!(k8s_pb::api::core::v1::PersistentVolumeClaimList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::core::v1::PersistentVolumeClaimSpec { access_modes: "accessModes", selector: "selector", resources: "resources", volume_name: "volumeName", storage_class_name: "storageClassName", volume_mode: "volumeMode", data_source: "dataSource", data_source_ref: "dataSourceRef", volume_attributes_class_name: "volumeAttributesClassName" });
-pb_json!(k8s_pb::api::core::v1::PersistentVolumeClaimStatus { phase: "phase", access_modes: "accessModes", capacity: "capacity", conditions: "conditions", allocated_resources: "allocatedResources", allocated_resource_statuses: "allocatedResourceStatuses", current_volume_attributes_class_name: "currentVolumeAttributesClassName", modify_volume_status: "modifyVolumeStatus" });
-pb_json!(k8s_pb::api::core::v1::PersistentVolumeClaimTemplate { metadata: "metadata", spec: "spec" });
-pb_json!(k8s_pb::api::core::v1::PersistentVolumeClaimVolumeSource { claim_name: "claimName", read_only: "readOnly" });
-pb_json!(k8s_pb::api::core::v1::PersistentVolumeList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::core::v1::PersistentVolumeSource { gce_persistent_disk: "gcePersistentDisk", aws_elastic_block_store: "awsElasticBlockStore", host_path: "hostPath", glusterfs: "glusterfs", nfs: "nfs", rbd: "rbd", iscsi: "iscsi", cinder: "cinder", cephfs: "cephfs", fc: "fc", flocker: "flocker", flex_volume: "flexVolume", azure_file: "azureFile", vsphere_volume: "vsphereVolume", quobyte: "quobyte", azure_disk: "azureDisk", photon_persistent_disk: "photonPersistentDisk", portworx_volume: "portworxVolume", scale_io: "scaleIO", local: "local", storageos: "storageos", csi: "csi" });
-pb_json!(k8s_pb::api::core::v1::PersistentVolumeSpec { capacity: "capacity", persistent_volume_source: inline, access_modes: "accessModes", claim_ref: "claimRef", persistent_volume_reclaim_policy: "persistentVolumeReclaimPolicy", storage_class_name: "storageClassName", mount_options: "mountOptions", volume_mode: "volumeMode", node_affinity: "nodeAffinity", volume_attributes_class_name: "volumeAttributesClassName" });
-pb_json!(k8s_pb::api::core::v1::PersistentVolumeStatus { phase: "phase", message: "message", reason: "reason", last_phase_transition_time: "lastPhaseTransitionTime" });
-pb_json!(k8s_pb::api::core::v1::PhotonPersistentDiskVolumeSource { pd_id: "pdID", fs_type: "fsType" });
-pb_json!(k8s_pb::api::core::v1::Pod { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::core::v1::PodAffinity { required_during_scheduling_ignored_during_execution: "requiredDuringSchedulingIgnoredDuringExecution", preferred_during_scheduling_ignored_during_execution: "preferredDuringSchedulingIgnoredDuringExecution" });
-pb_json!(k8s_pb::api::core::v1::PodAffinityTerm { label_selector: "labelSelector", namespaces: "namespaces", topology_key: "topologyKey", namespace_selector: "namespaceSelector", match_label_keys: "matchLabelKeys", mismatch_label_keys: "mismatchLabelKeys" });
-pb_json!(k8s_pb::api::core::v1::PodAntiAffinity { required_during_scheduling_ignored_during_execution: "requiredDuringSchedulingIgnoredDuringExecution", preferred_during_scheduling_ignored_during_execution: "preferredDuringSchedulingIgnoredDuringExecution" });
-pb_json!(k8s_pb::api::core::v1::PodAttachOptions { stdin: "stdin", stdout: "stdout", stderr: "stderr", tty: "tty", container: "container" });
-pb_json!(k8s_pb::api::core::v1::PodCertificateProjection { signer_name: "signerName", key_type: "keyType", max_expiration_seconds: "maxExpirationSeconds", credential_bundle_path: "credentialBundlePath", key_path: "keyPath", certificate_chain_path: "certificateChainPath", user_annotations: "userAnnotations" });
-pb_json!(k8s_pb::api::core::v1::PodCondition { r#type: "type", observed_generation: "observedGeneration", status: "status", last_probe_time: "lastProbeTime", last_transition_time: "lastTransitionTime", reason: "reason", message: "message" });
-pb_json!(k8s_pb::api::core::v1::PodDnsConfig { nameservers: "nameservers", searches: "searches", options: "options" });
-pb_json!(k8s_pb::api::core::v1::PodDnsConfigOption { name: "name", value: "value" });
-pb_json!(k8s_pb::api::core::v1::PodExecOptions { stdin: "stdin", stdout: "stdout", stderr: "stderr", tty: "tty", container: "container", command: "command" });
-pb_json!(k8s_pb::api::core::v1::PodExtendedResourceClaimStatus { request_mappings: "requestMappings", resource_claim_name: "resourceClaimName" });
+pb_json!(k8s_pb::api::core::v1::NodeRuntimeHandler {
+    name: "name",
+    features: "features"
+});
+pb_json!(k8s_pb::api::core::v1::NodeRuntimeHandlerFeatures {
+    recursive_read_only_mounts: "recursiveReadOnlyMounts",
+    user_namespaces: "userNamespaces"
+});
+pb_json!(k8s_pb::api::core::v1::NodeSelector {
+    node_selector_terms: "nodeSelectorTerms"
+});
+pb_json!(k8s_pb::api::core::v1::NodeSelectorRequirement {
+    key: "key",
+    operator: "operator",
+    values: "values"
+});
+pb_json!(k8s_pb::api::core::v1::NodeSelectorTerm {
+    match_expressions: "matchExpressions",
+    match_fields: "matchFields"
+});
+pb_json!(k8s_pb::api::core::v1::NodeSpec {
+    pod_cidr: "podCIDR",
+    pod_cid_rs: "podCIDRs",
+    provider_id: "providerID",
+    unschedulable: "unschedulable",
+    taints: "taints",
+    config_source: "configSource",
+    external_id: "externalID"
+});
+pb_json!(k8s_pb::api::core::v1::NodeStatus {
+    capacity: "capacity",
+    allocatable: "allocatable",
+    phase: "phase",
+    conditions: "conditions",
+    addresses: "addresses",
+    daemon_endpoints: "daemonEndpoints",
+    node_info: "nodeInfo",
+    images: "images",
+    volumes_in_use: "volumesInUse",
+    volumes_attached: "volumesAttached",
+    config: "config",
+    runtime_handlers: "runtimeHandlers",
+    features: "features",
+    declared_features: "declaredFeatures"
+});
+pb_json!(k8s_pb::api::core::v1::NodeSwapStatus {
+    capacity: "capacity"
+});
+pb_json!(k8s_pb::api::core::v1::NodeSystemInfo {
+    machine_id: "machineID",
+    system_uuid: "systemUUID",
+    boot_id: "bootID",
+    kernel_version: "kernelVersion",
+    os_image: "osImage",
+    container_runtime_version: "containerRuntimeVersion",
+    kubelet_version: "kubeletVersion",
+    kube_proxy_version: "kubeProxyVersion",
+    operating_system: "operatingSystem",
+    architecture: "architecture",
+    swap: "swap"
+});
+pb_json!(k8s_pb::api::core::v1::ObjectFieldSelector {
+    api_version: "apiVersion",
+    field_path: "fieldPath"
+});
+pb_json!(k8s_pb::api::core::v1::ObjectReference {
+    kind: "kind",
+    namespace: "namespace",
+    name: "name",
+    uid: "uid",
+    api_version: "apiVersion",
+    resource_version: "resourceVersion",
+    field_path: "fieldPath"
+});
+pb_json!(k8s_pb::api::core::v1::PersistentVolume {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(k8s_pb::api::core::v1::PersistentVolumeClaim {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(k8s_pb::api::core::v1::PersistentVolumeClaimCondition {
+    r#type: "type",
+    status: "status",
+    last_probe_time: "lastProbeTime",
+    last_transition_time: "lastTransitionTime",
+    reason: "reason",
+    message: "message"
+});
+pb_json!(k8s_pb::api::core::v1::PersistentVolumeClaimList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::core::v1::PersistentVolumeClaimSpec {
+    access_modes: "accessModes",
+    selector: "selector",
+    resources: "resources",
+    volume_name: "volumeName",
+    storage_class_name: "storageClassName",
+    volume_mode: "volumeMode",
+    data_source: "dataSource",
+    data_source_ref: "dataSourceRef",
+    volume_attributes_class_name: "volumeAttributesClassName"
+});
+pb_json!(k8s_pb::api::core::v1::PersistentVolumeClaimStatus {
+    phase: "phase",
+    access_modes: "accessModes",
+    capacity: "capacity",
+    conditions: "conditions",
+    allocated_resources: "allocatedResources",
+    allocated_resource_statuses: "allocatedResourceStatuses",
+    current_volume_attributes_class_name: "currentVolumeAttributesClassName",
+    modify_volume_status: "modifyVolumeStatus"
+});
+pb_json!(k8s_pb::api::core::v1::PersistentVolumeClaimTemplate {
+    metadata: "metadata",
+    spec: "spec"
+});
+pb_json!(k8s_pb::api::core::v1::PersistentVolumeClaimVolumeSource {
+    claim_name: "claimName",
+    read_only: "readOnly"
+});
+pb_json!(k8s_pb::api::core::v1::PersistentVolumeList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::core::v1::PersistentVolumeSource {
+    gce_persistent_disk: "gcePersistentDisk",
+    aws_elastic_block_store: "awsElasticBlockStore",
+    host_path: "hostPath",
+    glusterfs: "glusterfs",
+    nfs: "nfs",
+    rbd: "rbd",
+    iscsi: "iscsi",
+    cinder: "cinder",
+    cephfs: "cephfs",
+    fc: "fc",
+    flocker: "flocker",
+    flex_volume: "flexVolume",
+    azure_file: "azureFile",
+    vsphere_volume: "vsphereVolume",
+    quobyte: "quobyte",
+    azure_disk: "azureDisk",
+    photon_persistent_disk: "photonPersistentDisk",
+    portworx_volume: "portworxVolume",
+    scale_io: "scaleIO",
+    local: "local",
+    storageos: "storageos",
+    csi: "csi"
+});
+pb_json!(k8s_pb::api::core::v1::PersistentVolumeSpec {
+    capacity: "capacity",
+    persistent_volume_source: inline,
+    access_modes: "accessModes",
+    claim_ref: "claimRef",
+    persistent_volume_reclaim_policy: "persistentVolumeReclaimPolicy",
+    storage_class_name: "storageClassName",
+    mount_options: "mountOptions",
+    volume_mode: "volumeMode",
+    node_affinity: "nodeAffinity",
+    volume_attributes_class_name: "volumeAttributesClassName"
+});
+pb_json!(k8s_pb::api::core::v1::PersistentVolumeStatus {
+    phase: "phase",
+    message: "message",
+    reason: "reason",
+    last_phase_transition_time: "lastPhaseTransitionTime"
+});
+pb_json!(k8s_pb::api::core::v1::PhotonPersistentDiskVolumeSource {
+    pd_id: "pdID",
+    fs_type: "fsType"
+});
+pb_json!(k8s_pb::api::core::v1::Pod {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(k8s_pb::api::core::v1::PodAffinity {
+    required_during_scheduling_ignored_during_execution:
+        "requiredDuringSchedulingIgnoredDuringExecution",
+    preferred_during_scheduling_ignored_during_execution:
+        "preferredDuringSchedulingIgnoredDuringExecution"
+});
+pb_json!(k8s_pb::api::core::v1::PodAffinityTerm {
+    label_selector: "labelSelector",
+    namespaces: "namespaces",
+    topology_key: "topologyKey",
+    namespace_selector: "namespaceSelector",
+    match_label_keys: "matchLabelKeys",
+    mismatch_label_keys: "mismatchLabelKeys"
+});
+pb_json!(k8s_pb::api::core::v1::PodAntiAffinity {
+    required_during_scheduling_ignored_during_execution:
+        "requiredDuringSchedulingIgnoredDuringExecution",
+    preferred_during_scheduling_ignored_during_execution:
+        "preferredDuringSchedulingIgnoredDuringExecution"
+});
+pb_json!(k8s_pb::api::core::v1::PodAttachOptions {
+    stdin: "stdin",
+    stdout: "stdout",
+    stderr: "stderr",
+    tty: "tty",
+    container: "container"
+});
+pb_json!(k8s_pb::api::core::v1::PodCertificateProjection {
+    signer_name: "signerName",
+    key_type: "keyType",
+    max_expiration_seconds: "maxExpirationSeconds",
+    credential_bundle_path: "credentialBundlePath",
+    key_path: "keyPath",
+    certificate_chain_path: "certificateChainPath",
+    user_annotations: "userAnnotations"
+});
+pb_json!(k8s_pb::api::core::v1::PodCondition {
+    r#type: "type",
+    observed_generation: "observedGeneration",
+    status: "status",
+    last_probe_time: "lastProbeTime",
+    last_transition_time: "lastTransitionTime",
+    reason: "reason",
+    message: "message"
+});
+pb_json!(k8s_pb::api::core::v1::PodDnsConfig {
+    nameservers: "nameservers",
+    searches: "searches",
+    options: "options"
+});
+pb_json!(k8s_pb::api::core::v1::PodDnsConfigOption {
+    name: "name",
+    value: "value"
+});
+pb_json!(k8s_pb::api::core::v1::PodExecOptions {
+    stdin: "stdin",
+    stdout: "stdout",
+    stderr: "stderr",
+    tty: "tty",
+    container: "container",
+    command: "command"
+});
+pb_json!(k8s_pb::api::core::v1::PodExtendedResourceClaimStatus {
+    request_mappings: "requestMappings",
+    resource_claim_name: "resourceClaimName"
+});
 pb_json!(k8s_pb::api::core::v1::PodIp { ip: "ip" });
-pb_json!(k8s_pb::api::core::v1::PodList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::core::v1::PodLogOptions { container: "container", follow: "follow", previous: "previous", since_seconds: "sinceSeconds", since_time: "sinceTime", timestamps: "timestamps", tail_lines: "tailLines", limit_bytes: "limitBytes", insecure_skip_tls_verify_backend: "insecureSkipTlsVerifyBackend", stream: "stream" });
+pb_json!(k8s_pb::api::core::v1::PodList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::core::v1::PodLogOptions {
+    container: "container",
+    follow: "follow",
+    previous: "previous",
+    since_seconds: "sinceSeconds",
+    since_time: "sinceTime",
+    timestamps: "timestamps",
+    tail_lines: "tailLines",
+    limit_bytes: "limitBytes",
+    insecure_skip_tls_verify_backend: "insecureSkipTlsVerifyBackend",
+    stream: "stream"
+});
 pb_json!(k8s_pb::api::core::v1::PodOs { name: "name" });
 pb_json!(k8s_pb::api::core::v1::PodPortForwardOptions { ports: "ports" });
 pb_json!(k8s_pb::api::core::v1::PodProxyOptions { path: "path" });
-pb_json!(k8s_pb::api::core::v1::PodReadinessGate { condition_type: "conditionType" });
-pb_json!(k8s_pb::api::core::v1::PodResourceClaim { name: "name", resource_claim_name: "resourceClaimName", resource_claim_template_name: "resourceClaimTemplateName" });
-pb_json!(k8s_pb::api::core::v1::PodResourceClaimStatus { name: "name", resource_claim_name: "resourceClaimName" });
+pb_json!(k8s_pb::api::core::v1::PodReadinessGate {
+    condition_type: "conditionType"
+});
+pb_json!(k8s_pb::api::core::v1::PodResourceClaim {
+    name: "name",
+    resource_claim_name: "resourceClaimName",
+    resource_claim_template_name: "resourceClaimTemplateName"
+});
+pb_json!(k8s_pb::api::core::v1::PodResourceClaimStatus {
+    name: "name",
+    resource_claim_name: "resourceClaimName"
+});
 pb_json!(k8s_pb::api::core::v1::PodSchedulingGate { name: "name" });
-pb_json!(k8s_pb::api::core::v1::PodSecurityContext { se_linux_options: "seLinuxOptions", windows_options: "windowsOptions", run_as_user: "runAsUser", run_as_group: "runAsGroup", run_as_non_root: "runAsNonRoot", supplemental_groups: "supplementalGroups", supplemental_groups_policy: "supplementalGroupsPolicy", fs_group: "fsGroup", sysctls: "sysctls", fs_group_change_policy: "fsGroupChangePolicy", seccomp_profile: "seccompProfile", app_armor_profile: "appArmorProfile", se_linux_change_policy: "seLinuxChangePolicy" });
-pb_json!(k8s_pb::api::core::v1::PodSignature { pod_controller: "podController" });
-pb_json!(k8s_pb::api::core::v1::PodSpec { volumes: "volumes", init_containers: "initContainers", containers: "containers", ephemeral_containers: "ephemeralContainers", restart_policy: "restartPolicy", termination_grace_period_seconds: "terminationGracePeriodSeconds", active_deadline_seconds: "activeDeadlineSeconds", dns_policy: "dnsPolicy", node_selector: "nodeSelector", service_account_name: "serviceAccountName", service_account: "serviceAccount", automount_service_account_token: "automountServiceAccountToken", node_name: "nodeName", host_network: "hostNetwork", host_pid: "hostPID", host_ipc: "hostIPC", share_process_namespace: "shareProcessNamespace", security_context: "securityContext", image_pull_secrets: "imagePullSecrets", hostname: "hostname", subdomain: "subdomain", affinity: "affinity", scheduler_name: "schedulerName", tolerations: "tolerations", host_aliases: "hostAliases", priority_class_name: "priorityClassName", priority: "priority", dns_config: "dnsConfig", readiness_gates: "readinessGates", runtime_class_name: "runtimeClassName", enable_service_links: "enableServiceLinks", preemption_policy: "preemptionPolicy", overhead: "overhead", topology_spread_constraints: "topologySpreadConstraints", set_hostname_as_fqdn: "setHostnameAsFQDN", os: "os", host_users: "hostUsers", scheduling_gates: "schedulingGates", resource_claims: "resourceClaims", resources: "resources", hostname_override: "hostnameOverride", workload_ref: "workloadRef" });
-pb_json!(k8s_pb::api::core::v1::PodStatus { observed_generation: "observedGeneration", phase: "phase", conditions: "conditions", message: "message", reason: "reason", nominated_node_name: "nominatedNodeName", host_ip: "hostIP", host_ips: "hostIPs", pod_ip: "podIP", pod_ips: "podIPs", start_time: "startTime", init_container_statuses: "initContainerStatuses", container_statuses: "containerStatuses", qos_class: "qosClass", ephemeral_container_statuses: "ephemeralContainerStatuses", resize: "resize", resource_claim_statuses: "resourceClaimStatuses", extended_resource_claim_status: "extendedResourceClaimStatus", allocated_resources: "allocatedResources", resources: "resources" });
-pb_json!(k8s_pb::api::core::v1::PodStatusResult { metadata: "metadata", status: "status" });
-pb_json!(k8s_pb::api::core::v1::PodTemplate { metadata: "metadata", template: "template" });
-pb_json!(k8s_pb::api::core::v1::PodTemplateList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::core::v1::PodTemplateSpec { metadata: "metadata", spec: "spec" });
-pb_json!(k8s_pb::api::core::v1::PortStatus { port: "port", protocol: "protocol", error: "error" });
-pb_json!(k8s_pb::api::core::v1::PortworxVolumeSource { volume_id: "volumeID", fs_type: "fsType", read_only: "readOnly" });
+pb_json!(k8s_pb::api::core::v1::PodSecurityContext {
+    se_linux_options: "seLinuxOptions",
+    windows_options: "windowsOptions",
+    run_as_user: "runAsUser",
+    run_as_group: "runAsGroup",
+    run_as_non_root: "runAsNonRoot",
+    supplemental_groups: "supplementalGroups",
+    supplemental_groups_policy: "supplementalGroupsPolicy",
+    fs_group: "fsGroup",
+    sysctls: "sysctls",
+    fs_group_change_policy: "fsGroupChangePolicy",
+    seccomp_profile: "seccompProfile",
+    app_armor_profile: "appArmorProfile",
+    se_linux_change_policy: "seLinuxChangePolicy"
+});
+pb_json!(k8s_pb::api::core::v1::PodSignature {
+    pod_controller: "podController"
+});
+pb_json!(k8s_pb::api::core::v1::PodSpec {
+    volumes: "volumes",
+    init_containers: "initContainers",
+    containers: "containers",
+    ephemeral_containers: "ephemeralContainers",
+    restart_policy: "restartPolicy",
+    termination_grace_period_seconds: "terminationGracePeriodSeconds",
+    active_deadline_seconds: "activeDeadlineSeconds",
+    dns_policy: "dnsPolicy",
+    node_selector: "nodeSelector",
+    service_account_name: "serviceAccountName",
+    service_account: "serviceAccount",
+    automount_service_account_token: "automountServiceAccountToken",
+    node_name: "nodeName",
+    host_network: "hostNetwork",
+    host_pid: "hostPID",
+    host_ipc: "hostIPC",
+    share_process_namespace: "shareProcessNamespace",
+    security_context: "securityContext",
+    image_pull_secrets: "imagePullSecrets",
+    hostname: "hostname",
+    subdomain: "subdomain",
+    affinity: "affinity",
+    scheduler_name: "schedulerName",
+    tolerations: "tolerations",
+    host_aliases: "hostAliases",
+    priority_class_name: "priorityClassName",
+    priority: "priority",
+    dns_config: "dnsConfig",
+    readiness_gates: "readinessGates",
+    runtime_class_name: "runtimeClassName",
+    enable_service_links: "enableServiceLinks",
+    preemption_policy: "preemptionPolicy",
+    overhead: "overhead",
+    topology_spread_constraints: "topologySpreadConstraints",
+    set_hostname_as_fqdn: "setHostnameAsFQDN",
+    os: "os",
+    host_users: "hostUsers",
+    scheduling_gates: "schedulingGates",
+    resource_claims: "resourceClaims",
+    resources: "resources",
+    hostname_override: "hostnameOverride",
+    workload_ref: "workloadRef"
+});
+pb_json!(k8s_pb::api::core::v1::PodStatus {
+    observed_generation: "observedGeneration",
+    phase: "phase",
+    conditions: "conditions",
+    message: "message",
+    reason: "reason",
+    nominated_node_name: "nominatedNodeName",
+    host_ip: "hostIP",
+    host_ips: "hostIPs",
+    pod_ip: "podIP",
+    pod_ips: "podIPs",
+    start_time: "startTime",
+    init_container_statuses: "initContainerStatuses",
+    container_statuses: "containerStatuses",
+    qos_class: "qosClass",
+    ephemeral_container_statuses: "ephemeralContainerStatuses",
+    resize: "resize",
+    resource_claim_statuses: "resourceClaimStatuses",
+    extended_resource_claim_status: "extendedResourceClaimStatus",
+    allocated_resources: "allocatedResources",
+    resources: "resources"
+});
+pb_json!(k8s_pb::api::core::v1::PodStatusResult {
+    metadata: "metadata",
+    status: "status"
+});
+pb_json!(k8s_pb::api::core::v1::PodTemplate {
+    metadata: "metadata",
+    template: "template"
+});
+pb_json!(k8s_pb::api::core::v1::PodTemplateList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::core::v1::PodTemplateSpec {
+    metadata: "metadata",
+    spec: "spec"
+});
+pb_json!(k8s_pb::api::core::v1::PortStatus {
+    port: "port",
+    protocol: "protocol",
+    error: "error"
+});
+pb_json!(k8s_pb::api::core::v1::PortworxVolumeSource {
+    volume_id: "volumeID",
+    fs_type: "fsType",
+    read_only: "readOnly"
+});
 pb_json!(k8s_pb::api::core::v1::Preconditions { uid: "uid" });
-pb_json!(k8s_pb::api::core::v1::PreferAvoidPodsEntry { pod_signature: "podSignature", eviction_time: "evictionTime", reason: "reason", message: "message" });
-pb_json!(k8s_pb::api::core::v1::PreferredSchedulingTerm { weight: "weight", preference: "preference" });
-pb_json!(k8s_pb::api::core::v1::Probe { handler: inline, initial_delay_seconds: "initialDelaySeconds", timeout_seconds: "timeoutSeconds", period_seconds: "periodSeconds", success_threshold: "successThreshold", failure_threshold: "failureThreshold", termination_grace_period_seconds: "terminationGracePeriodSeconds" });
-pb_json!(k8s_pb::api::core::v1::ProbeHandler { exec: "exec", http_get: "httpGet", tcp_socket: "tcpSocket", grpc: "grpc" });
-pb_json!(k8s_pb::api::core::v1::ProjectedVolumeSource { sources: "sources", default_mode: "defaultMode" });
-pb_json!(k8s_pb::api::core::v1::QuobyteVolumeSource { registry: "registry", volume: "volume", read_only: "readOnly", user: "user", group: "group", tenant: "tenant" });
-pb_json!(k8s_pb::api::core::v1::RbdPersistentVolumeSource { monitors: "monitors", image: "image", fs_type: "fsType", pool: "pool", user: "user", keyring: "keyring", secret_ref: "secretRef", read_only: "readOnly" });
-pb_json!(k8s_pb::api::core::v1::RbdVolumeSource { monitors: "monitors", image: "image", fs_type: "fsType", pool: "pool", user: "user", keyring: "keyring", secret_ref: "secretRef", read_only: "readOnly" });
-pb_json!(k8s_pb::api::core::v1::RangeAllocation { metadata: "metadata", range: "range", data: "data" });
-pb_json!(k8s_pb::api::core::v1::ReplicationController { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::core::v1::ReplicationControllerCondition { r#type: "type", status: "status", last_transition_time: "lastTransitionTime", reason: "reason", message: "message" });
-pb_json!(k8s_pb::api::core::v1::ReplicationControllerList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::core::v1::ReplicationControllerSpec { replicas: "replicas", min_ready_seconds: "minReadySeconds", selector: "selector", template: "template" });
-pb_json!(k8s_pb::api::core::v1::ReplicationControllerStatus { replicas: "replicas", fully_labeled_replicas: "fullyLabeledReplicas", ready_replicas: "readyReplicas", available_replicas: "availableReplicas", observed_generation: "observedGeneration", conditions: "conditions" });
-pb_json!(k8s_pb::api::core::v1::ResourceClaim { name: "name", request: "request" });
-pb_json!(k8s_pb::api::core::v1::ResourceFieldSelector { container_name: "containerName", resource: "resource", divisor: "divisor" });
-pb_json!(k8s_pb::api::core::v1::ResourceHealth { resource_id: "resourceID", health: "health" });
-pb_json!(k8s_pb::api::core::v1::ResourceQuota { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::core::v1::ResourceQuotaList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::core::v1::ResourceQuotaSpec { hard: "hard", scopes: "scopes", scope_selector: "scopeSelector" });
-pb_json!(k8s_pb::api::core::v1::ResourceQuotaStatus { hard: "hard", used: "used" });
-pb_json!(k8s_pb::api::core::v1::ResourceRequirements { limits: "limits", requests: "requests", claims: "claims" });
-pb_json!(k8s_pb::api::core::v1::ResourceStatus { name: "name", resources: "resources" });
-pb_json!(k8s_pb::api::core::v1::SeLinuxOptions { user: "user", role: "role", r#type: "type", level: "level" });
-pb_json!(k8s_pb::api::core::v1::ScaleIoPersistentVolumeSource { gateway: "gateway", system: "system", secret_ref: "secretRef", ssl_enabled: "sslEnabled", protection_domain: "protectionDomain", storage_pool: "storagePool", storage_mode: "storageMode", volume_name: "volumeName", fs_type: "fsType", read_only: "readOnly" });
-pb_json!(k8s_pb::api::core::v1::ScaleIoVolumeSource { gateway: "gateway", system: "system", secret_ref: "secretRef", ssl_enabled: "sslEnabled", protection_domain: "protectionDomain", storage_pool: "storagePool", storage_mode: "storageMode", volume_name: "volumeName", fs_type: "fsType", read_only: "readOnly" });
-pb_json!(k8s_pb::api::core::v1::ScopeSelector { match_expressions: "matchExpressions" });
-pb_json!(k8s_pb::api::core::v1::ScopedResourceSelectorRequirement { scope_name: "scopeName", operator: "operator", values: "values" });
-pb_json!(k8s_pb::api::core::v1::SeccompProfile { r#type: "type", localhost_profile: "localhostProfile" });
-pb_json!(k8s_pb::api::core::v1::Secret { metadata: "metadata", immutable: "immutable", data: "data", string_data: "stringData", r#type: "type" });
-pb_json!(k8s_pb::api::core::v1::SecretEnvSource { local_object_reference: inline, optional: "optional" });
-pb_json!(k8s_pb::api::core::v1::SecretKeySelector { local_object_reference: inline, key: "key", optional: "optional" });
-pb_json!(k8s_pb::api::core::v1::SecretList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::core::v1::SecretProjection { local_object_reference: inline, items: "items", optional: "optional" });
-pb_json!(k8s_pb::api::core::v1::SecretReference { name: "name", namespace: "namespace" });
-pb_json!(k8s_pb::api::core::v1::SecretVolumeSource { secret_name: "secretName", items: "items", default_mode: "defaultMode", optional: "optional" });
-pb_json!(k8s_pb::api::core::v1::SecurityContext { capabilities: "capabilities", privileged: "privileged", se_linux_options: "seLinuxOptions", windows_options: "windowsOptions", run_as_user: "runAsUser", run_as_group: "runAsGroup", run_as_non_root: "runAsNonRoot", read_only_root_filesystem: "readOnlyRootFilesystem", allow_privilege_escalation: "allowPrivilegeEscalation", proc_mount: "procMount", seccomp_profile: "seccompProfile", app_armor_profile: "appArmorProfile" });
-pb_json!(k8s_pb::api::core::v1::SerializedReference { reference: "reference" });
-pb_json!(k8s_pb::api::core::v1::Service { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::core::v1::ServiceAccount { metadata: "metadata", secrets: "secrets", image_pull_secrets: "imagePullSecrets", automount_service_account_token: "automountServiceAccountToken" });
-pb_json!(k8s_pb::api::core::v1::ServiceAccountList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::core::v1::ServiceAccountTokenProjection { audience: "audience", expiration_seconds: "expirationSeconds", path: "path" });
-pb_json!(k8s_pb::api::core::v1::ServiceList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::core::v1::ServicePort { name: "name", protocol: "protocol", app_protocol: "appProtocol", port: "port", target_port: "targetPort", node_port: "nodePort" });
+pb_json!(k8s_pb::api::core::v1::PreferAvoidPodsEntry {
+    pod_signature: "podSignature",
+    eviction_time: "evictionTime",
+    reason: "reason",
+    message: "message"
+});
+pb_json!(k8s_pb::api::core::v1::PreferredSchedulingTerm {
+    weight: "weight",
+    preference: "preference"
+});
+pb_json!(k8s_pb::api::core::v1::Probe {
+    handler: inline,
+    initial_delay_seconds: "initialDelaySeconds",
+    timeout_seconds: "timeoutSeconds",
+    period_seconds: "periodSeconds",
+    success_threshold: "successThreshold",
+    failure_threshold: "failureThreshold",
+    termination_grace_period_seconds: "terminationGracePeriodSeconds"
+});
+pb_json!(k8s_pb::api::core::v1::ProbeHandler {
+    exec: "exec",
+    http_get: "httpGet",
+    tcp_socket: "tcpSocket",
+    grpc: "grpc"
+});
+pb_json!(k8s_pb::api::core::v1::ProjectedVolumeSource {
+    sources: "sources",
+    default_mode: "defaultMode"
+});
+pb_json!(k8s_pb::api::core::v1::QuobyteVolumeSource {
+    registry: "registry",
+    volume: "volume",
+    read_only: "readOnly",
+    user: "user",
+    group: "group",
+    tenant: "tenant"
+});
+pb_json!(k8s_pb::api::core::v1::RbdPersistentVolumeSource {
+    monitors: "monitors",
+    image: "image",
+    fs_type: "fsType",
+    pool: "pool",
+    user: "user",
+    keyring: "keyring",
+    secret_ref: "secretRef",
+    read_only: "readOnly"
+});
+pb_json!(k8s_pb::api::core::v1::RbdVolumeSource {
+    monitors: "monitors",
+    image: "image",
+    fs_type: "fsType",
+    pool: "pool",
+    user: "user",
+    keyring: "keyring",
+    secret_ref: "secretRef",
+    read_only: "readOnly"
+});
+pb_json!(k8s_pb::api::core::v1::RangeAllocation {
+    metadata: "metadata",
+    range: "range",
+    data: "data"
+});
+pb_json!(k8s_pb::api::core::v1::ReplicationController {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(k8s_pb::api::core::v1::ReplicationControllerCondition {
+    r#type: "type",
+    status: "status",
+    last_transition_time: "lastTransitionTime",
+    reason: "reason",
+    message: "message"
+});
+pb_json!(k8s_pb::api::core::v1::ReplicationControllerList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::core::v1::ReplicationControllerSpec {
+    replicas: "replicas",
+    min_ready_seconds: "minReadySeconds",
+    selector: "selector",
+    template: "template"
+});
+pb_json!(k8s_pb::api::core::v1::ReplicationControllerStatus {
+    replicas: "replicas",
+    fully_labeled_replicas: "fullyLabeledReplicas",
+    ready_replicas: "readyReplicas",
+    available_replicas: "availableReplicas",
+    observed_generation: "observedGeneration",
+    conditions: "conditions"
+});
+pb_json!(k8s_pb::api::core::v1::ResourceClaim {
+    name: "name",
+    request: "request"
+});
+pb_json!(k8s_pb::api::core::v1::ResourceFieldSelector {
+    container_name: "containerName",
+    resource: "resource",
+    divisor: "divisor"
+});
+pb_json!(k8s_pb::api::core::v1::ResourceHealth {
+    resource_id: "resourceID",
+    health: "health"
+});
+pb_json!(k8s_pb::api::core::v1::ResourceQuota {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(k8s_pb::api::core::v1::ResourceQuotaList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::core::v1::ResourceQuotaSpec {
+    hard: "hard",
+    scopes: "scopes",
+    scope_selector: "scopeSelector"
+});
+pb_json!(k8s_pb::api::core::v1::ResourceQuotaStatus {
+    hard: "hard",
+    used: "used"
+});
+pb_json!(k8s_pb::api::core::v1::ResourceRequirements {
+    limits: "limits",
+    requests: "requests",
+    claims: "claims"
+});
+pb_json!(k8s_pb::api::core::v1::ResourceStatus {
+    name: "name",
+    resources: "resources"
+});
+pb_json!(k8s_pb::api::core::v1::SeLinuxOptions {
+    user: "user",
+    role: "role",
+    r#type: "type",
+    level: "level"
+});
+pb_json!(k8s_pb::api::core::v1::ScaleIoPersistentVolumeSource {
+    gateway: "gateway",
+    system: "system",
+    secret_ref: "secretRef",
+    ssl_enabled: "sslEnabled",
+    protection_domain: "protectionDomain",
+    storage_pool: "storagePool",
+    storage_mode: "storageMode",
+    volume_name: "volumeName",
+    fs_type: "fsType",
+    read_only: "readOnly"
+});
+pb_json!(k8s_pb::api::core::v1::ScaleIoVolumeSource {
+    gateway: "gateway",
+    system: "system",
+    secret_ref: "secretRef",
+    ssl_enabled: "sslEnabled",
+    protection_domain: "protectionDomain",
+    storage_pool: "storagePool",
+    storage_mode: "storageMode",
+    volume_name: "volumeName",
+    fs_type: "fsType",
+    read_only: "readOnly"
+});
+pb_json!(k8s_pb::api::core::v1::ScopeSelector {
+    match_expressions: "matchExpressions"
+});
+pb_json!(k8s_pb::api::core::v1::ScopedResourceSelectorRequirement {
+    scope_name: "scopeName",
+    operator: "operator",
+    values: "values"
+});
+pb_json!(k8s_pb::api::core::v1::SeccompProfile {
+    r#type: "type",
+    localhost_profile: "localhostProfile"
+});
+pb_json!(k8s_pb::api::core::v1::Secret {
+    metadata: "metadata",
+    immutable: "immutable",
+    data: "data",
+    string_data: "stringData",
+    r#type: "type"
+});
+pb_json!(k8s_pb::api::core::v1::SecretEnvSource {
+    local_object_reference: inline,
+    optional: "optional"
+});
+pb_json!(k8s_pb::api::core::v1::SecretKeySelector {
+    local_object_reference: inline,
+    key: "key",
+    optional: "optional"
+});
+pb_json!(k8s_pb::api::core::v1::SecretList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::core::v1::SecretProjection {
+    local_object_reference: inline,
+    items: "items",
+    optional: "optional"
+});
+pb_json!(k8s_pb::api::core::v1::SecretReference {
+    name: "name",
+    namespace: "namespace"
+});
+pb_json!(k8s_pb::api::core::v1::SecretVolumeSource {
+    secret_name: "secretName",
+    items: "items",
+    default_mode: "defaultMode",
+    optional: "optional"
+});
+pb_json!(k8s_pb::api::core::v1::SecurityContext {
+    capabilities: "capabilities",
+    privileged: "privileged",
+    se_linux_options: "seLinuxOptions",
+    windows_options: "windowsOptions",
+    run_as_user: "runAsUser",
+    run_as_group: "runAsGroup",
+    run_as_non_root: "runAsNonRoot",
+    read_only_root_filesystem: "readOnlyRootFilesystem",
+    allow_privilege_escalation: "allowPrivilegeEscalation",
+    proc_mount: "procMount",
+    seccomp_profile: "seccompProfile",
+    app_armor_profile: "appArmorProfile"
+});
+pb_json!(k8s_pb::api::core::v1::SerializedReference {
+    reference: "reference"
+});
+pb_json!(k8s_pb::api::core::v1::Service {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(k8s_pb::api::core::v1::ServiceAccount {
+    metadata: "metadata",
+    secrets: "secrets",
+    image_pull_secrets: "imagePullSecrets",
+    automount_service_account_token: "automountServiceAccountToken"
+});
+pb_json!(k8s_pb::api::core::v1::ServiceAccountList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::core::v1::ServiceAccountTokenProjection {
+    audience: "audience",
+    expiration_seconds: "expirationSeconds",
+    path: "path"
+});
+pb_json!(k8s_pb::api::core::v1::ServiceList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::core::v1::ServicePort {
+    name: "name",
+    protocol: "protocol",
+    app_protocol: "appProtocol",
+    port: "port",
+    target_port: "targetPort",
+    node_port: "nodePort"
+});
 pb_json!(k8s_pb::api::core::v1::ServiceProxyOptions { path: "path" });
-pb_json!(k8s_pb::api::core::v1::ServiceSpec { ports: "ports", selector: "selector", cluster_ip: "clusterIP", cluster_ips: "clusterIPs", r#type: "type", external_ips: "externalIPs", session_affinity: "sessionAffinity", load_balancer_ip: "loadBalancerIP", load_balancer_source_ranges: "loadBalancerSourceRanges", external_name: "externalName", external_traffic_policy: "externalTrafficPolicy", health_check_node_port: "healthCheckNodePort", publish_not_ready_addresses: "publishNotReadyAddresses", session_affinity_config: "sessionAffinityConfig", ip_families: "ipFamilies", ip_family_policy: "ipFamilyPolicy", allocate_load_balancer_node_ports: "allocateLoadBalancerNodePorts", load_balancer_class: "loadBalancerClass", internal_traffic_policy: "internalTrafficPolicy", traffic_distribution: "trafficDistribution" });
-pb_json!(k8s_pb::api::core::v1::ServiceStatus { load_balancer: "loadBalancer", conditions: "conditions" });
-pb_json!(k8s_pb::api::core::v1::SessionAffinityConfig { client_ip: "clientIP" });
+pb_json!(k8s_pb::api::core::v1::ServiceSpec {
+    ports: "ports",
+    selector: "selector",
+    cluster_ip: "clusterIP",
+    cluster_ips: "clusterIPs",
+    r#type: "type",
+    external_ips: "externalIPs",
+    session_affinity: "sessionAffinity",
+    load_balancer_ip: "loadBalancerIP",
+    load_balancer_source_ranges: "loadBalancerSourceRanges",
+    external_name: "externalName",
+    external_traffic_policy: "externalTrafficPolicy",
+    health_check_node_port: "healthCheckNodePort",
+    publish_not_ready_addresses: "publishNotReadyAddresses",
+    session_affinity_config: "sessionAffinityConfig",
+    ip_families: "ipFamilies",
+    ip_family_policy: "ipFamilyPolicy",
+    allocate_load_balancer_node_ports: "allocateLoadBalancerNodePorts",
+    load_balancer_class: "loadBalancerClass",
+    internal_traffic_policy: "internalTrafficPolicy",
+    traffic_distribution: "trafficDistribution"
+});
+pb_json!(k8s_pb::api::core::v1::ServiceStatus {
+    load_balancer: "loadBalancer",
+    conditions: "conditions"
+});
+pb_json!(k8s_pb::api::core::v1::SessionAffinityConfig {
+    client_ip: "clientIP"
+});
 pb_json!(k8s_pb::api::core::v1::SleepAction { seconds: "seconds" });
-pb_json!(k8s_pb::api::core::v1::StorageOsPersistentVolumeSource { volume_name: "volumeName", volume_namespace: "volumeNamespace", fs_type: "fsType", read_only: "readOnly", secret_ref: "secretRef" });
-pb_json!(k8s_pb::api::core::v1::StorageOsVolumeSource { volume_name: "volumeName", volume_namespace: "volumeNamespace", fs_type: "fsType", read_only: "readOnly", secret_ref: "secretRef" });
-pb_json!(k8s_pb::api::core::v1::Sysctl { name: "name", value: "value" });
-pb_json!(k8s_pb::api::core::v1::TcpSocketAction { port: "port", host: "host" });
-pb_json!(k8s_pb::api::core::v1::Taint { key: "key", value: "value", effect: "effect", time_added: "timeAdded" });
-pb_json!(k8s_pb::api::core::v1::Toleration { key: "key", operator: "operator", value: "value", effect: "effect", toleration_seconds: "tolerationSeconds" });
-pb_json!(k8s_pb::api::core::v1::TopologySelectorLabelRequirement { key: "key", values: "values" });
-pb_json!(k8s_pb::api::core::v1::TopologySelectorTerm { match_label_expressions: "matchLabelExpressions" });
-pb_json!(k8s_pb::api::core::v1::TopologySpreadConstraint { max_skew: "maxSkew", topology_key: "topologyKey", when_unsatisfiable: "whenUnsatisfiable", label_selector: "labelSelector", min_domains: "minDomains", node_affinity_policy: "nodeAffinityPolicy", node_taints_policy: "nodeTaintsPolicy", match_label_keys: "matchLabelKeys" });
-pb_json!(k8s_pb::api::core::v1::TypedLocalObjectReference { api_group: "apiGroup", kind: "kind", name: "name" });
-pb_json!(k8s_pb::api::core::v1::TypedObjectReference { api_group: "apiGroup", kind: "kind", name: "name", namespace: "namespace" });
-pb_json!(k8s_pb::api::core::v1::Volume { name: "name", volume_source: inline });
-pb_json!(k8s_pb::api::core::v1::VolumeDevice { name: "name", device_path: "devicePath" });
-pb_json!(k8s_pb::api::core::v1::VolumeMount { name: "name", read_only: "readOnly", recursive_read_only: "recursiveReadOnly", mount_path: "mountPath", sub_path: "subPath", mount_propagation: "mountPropagation", sub_path_expr: "subPathExpr" });
-pb_json!(k8s_pb::api::core::v1::VolumeMountStatus { name: "name", mount_path: "mountPath", read_only: "readOnly", recursive_read_only: "recursiveReadOnly" });
-pb_json!(k8s_pb::api::core::v1::VolumeNodeAffinity { required: "required" });
-pb_json!(k8s_pb::api::core::v1::VolumeProjection { secret: "secret", downward_api: "downwardAPI", config_map: "configMap", service_account_token: "serviceAccountToken", cluster_trust_bundle: "clusterTrustBundle", pod_certificate: "podCertificate" });
-pb_json!(k8s_pb::api::core::v1::VolumeResourceRequirements { limits: "limits", requests: "requests" });
-pb_json!(k8s_pb::api::core::v1::VolumeSource { host_path: "hostPath", empty_dir: "emptyDir", gce_persistent_disk: "gcePersistentDisk", aws_elastic_block_store: "awsElasticBlockStore", git_repo: "gitRepo", secret: "secret", nfs: "nfs", iscsi: "iscsi", glusterfs: "glusterfs", persistent_volume_claim: "persistentVolumeClaim", rbd: "rbd", flex_volume: "flexVolume", cinder: "cinder", cephfs: "cephfs", flocker: "flocker", downward_api: "downwardAPI", fc: "fc", azure_file: "azureFile", config_map: "configMap", vsphere_volume: "vsphereVolume", quobyte: "quobyte", azure_disk: "azureDisk", photon_persistent_disk: "photonPersistentDisk", projected: "projected", portworx_volume: "portworxVolume", scale_io: "scaleIO", storageos: "storageos", csi: "csi", ephemeral: "ephemeral", image: "image" });
-pb_json!(k8s_pb::api::core::v1::VsphereVirtualDiskVolumeSource { volume_path: "volumePath", fs_type: "fsType", storage_policy_name: "storagePolicyName", storage_policy_id: "storagePolicyID" });
-pb_json!(k8s_pb::api::core::v1::WeightedPodAffinityTerm { weight: "weight", pod_affinity_term: "podAffinityTerm" });
-pb_json!(k8s_pb::api::core::v1::WindowsSecurityContextOptions { gmsa_credential_spec_name: "gmsaCredentialSpecName", gmsa_credential_spec: "gmsaCredentialSpec", run_as_user_name: "runAsUserName", host_process: "hostProcess" });
-pb_json!(k8s_pb::api::core::v1::WorkloadReference { name: "name", pod_group: "podGroup", pod_group_replica_key: "podGroupReplicaKey" });
-pb_json!(k8s_pb::api::apps::v1::ControllerRevision { metadata: "metadata", data: "data", revision: "revision" });
-pb_json!(k8s_pb::api::apps::v1::ControllerRevisionList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::apps::v1::DaemonSet { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::apps::v1::DaemonSetCondition { r#type: "type", status: "status", last_transition_time: "lastTransitionTime", reason: "reason", message: "message" });
-pb_json!(k8s_pb::api::apps::v1::DaemonSetList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::apps::v1::DaemonSetSpec { selector: "selector", template: "template", update_strategy: "updateStrategy", min_ready_seconds: "minReadySeconds", revision_history_limit: "revisionHistoryLimit" });
-pb_json!(k8s_pb::api::apps::v1::DaemonSetStatus { current_number_scheduled: "currentNumberScheduled", number_misscheduled: "numberMisscheduled", desired_number_scheduled: "desiredNumberScheduled", number_ready: "numberReady", observed_generation: "observedGeneration", updated_number_scheduled: "updatedNumberScheduled", number_available: "numberAvailable", number_unavailable: "numberUnavailable", collision_count: "collisionCount", conditions: "conditions" });
-pb_json!(k8s_pb::api::apps::v1::DaemonSetUpdateStrategy { r#type: "type", rolling_update: "rollingUpdate" });
-pb_json!(k8s_pb::api::apps::v1::Deployment { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::apps::v1::DeploymentCondition { r#type: "type", status: "status", last_update_time: "lastUpdateTime", last_transition_time: "lastTransitionTime", reason: "reason", message: "message" });
-pb_json!(k8s_pb::api::apps::v1::DeploymentList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::apps::v1::DeploymentSpec { replicas: "replicas", selector: "selector", template: "template", strategy: "strategy", min_ready_seconds: "minReadySeconds", revision_history_limit: "revisionHistoryLimit", paused: "paused", progress_deadline_seconds: "progressDeadlineSeconds" });
-pb_json!(k8s_pb::api::apps::v1::DeploymentStatus { observed_generation: "observedGeneration", replicas: "replicas", updated_replicas: "updatedReplicas", ready_replicas: "readyReplicas", available_replicas: "availableReplicas", unavailable_replicas: "unavailableReplicas", terminating_replicas: "terminatingReplicas", conditions: "conditions", collision_count: "collisionCount" });
-pb_json!(k8s_pb::api::apps::v1::DeploymentStrategy { r#type: "type", rolling_update: "rollingUpdate" });
-pb_json!(k8s_pb::api::apps::v1::ReplicaSet { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::apps::v1::ReplicaSetCondition { r#type: "type", status: "status", last_transition_time: "lastTransitionTime", reason: "reason", message: "message" });
-pb_json!(k8s_pb::api::apps::v1::ReplicaSetList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::apps::v1::ReplicaSetSpec { replicas: "replicas", min_ready_seconds: "minReadySeconds", selector: "selector", template: "template" });
-pb_json!(k8s_pb::api::apps::v1::ReplicaSetStatus { replicas: "replicas", fully_labeled_replicas: "fullyLabeledReplicas", ready_replicas: "readyReplicas", available_replicas: "availableReplicas", terminating_replicas: "terminatingReplicas", observed_generation: "observedGeneration", conditions: "conditions" });
-pb_json!(k8s_pb::api::apps::v1::RollingUpdateDaemonSet { max_unavailable: "maxUnavailable", max_surge: "maxSurge" });
-pb_json!(k8s_pb::api::apps::v1::RollingUpdateDeployment { max_unavailable: "maxUnavailable", max_surge: "maxSurge" });
-pb_json!(k8s_pb::api::apps::v1::RollingUpdateStatefulSetStrategy { partition: "partition", max_unavailable: "maxUnavailable" });
-pb_json!(k8s_pb::api::apps::v1::StatefulSet { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::apps::v1::StatefulSetCondition { r#type: "type", status: "status", last_transition_time: "lastTransitionTime", reason: "reason", message: "message" });
-pb_json!(k8s_pb::api::apps::v1::StatefulSetList { metadata: "metadata", items: "items" });
+pb_json!(k8s_pb::api::core::v1::StorageOsPersistentVolumeSource {
+    volume_name: "volumeName",
+    volume_namespace: "volumeNamespace",
+    fs_type: "fsType",
+    read_only: "readOnly",
+    secret_ref: "secretRef"
+});
+pb_json!(k8s_pb::api::core::v1::StorageOsVolumeSource {
+    volume_name: "volumeName",
+    volume_namespace: "volumeNamespace",
+    fs_type: "fsType",
+    read_only: "readOnly",
+    secret_ref: "secretRef"
+});
+pb_json!(k8s_pb::api::core::v1::Sysctl {
+    name: "name",
+    value: "value"
+});
+pb_json!(k8s_pb::api::core::v1::TcpSocketAction {
+    port: "port",
+    host: "host"
+});
+pb_json!(k8s_pb::api::core::v1::Taint {
+    key: "key",
+    value: "value",
+    effect: "effect",
+    time_added: "timeAdded"
+});
+pb_json!(k8s_pb::api::core::v1::Toleration {
+    key: "key",
+    operator: "operator",
+    value: "value",
+    effect: "effect",
+    toleration_seconds: "tolerationSeconds"
+});
+pb_json!(k8s_pb::api::core::v1::TopologySelectorLabelRequirement {
+    key: "key",
+    values: "values"
+});
+pb_json!(k8s_pb::api::core::v1::TopologySelectorTerm {
+    match_label_expressions: "matchLabelExpressions"
+});
+pb_json!(k8s_pb::api::core::v1::TopologySpreadConstraint {
+    max_skew: "maxSkew",
+    topology_key: "topologyKey",
+    when_unsatisfiable: "whenUnsatisfiable",
+    label_selector: "labelSelector",
+    min_domains: "minDomains",
+    node_affinity_policy: "nodeAffinityPolicy",
+    node_taints_policy: "nodeTaintsPolicy",
+    match_label_keys: "matchLabelKeys"
+});
+pb_json!(k8s_pb::api::core::v1::TypedLocalObjectReference {
+    api_group: "apiGroup",
+    kind: "kind",
+    name: "name"
+});
+pb_json!(k8s_pb::api::core::v1::TypedObjectReference {
+    api_group: "apiGroup",
+    kind: "kind",
+    name: "name",
+    namespace: "namespace"
+});
+pb_json!(k8s_pb::api::core::v1::Volume {
+    name: "name",
+    volume_source: inline
+});
+pb_json!(k8s_pb::api::core::v1::VolumeDevice {
+    name: "name",
+    device_path: "devicePath"
+});
+pb_json!(k8s_pb::api::core::v1::VolumeMount {
+    name: "name",
+    read_only: "readOnly",
+    recursive_read_only: "recursiveReadOnly",
+    mount_path: "mountPath",
+    sub_path: "subPath",
+    mount_propagation: "mountPropagation",
+    sub_path_expr: "subPathExpr"
+});
+pb_json!(k8s_pb::api::core::v1::VolumeMountStatus {
+    name: "name",
+    mount_path: "mountPath",
+    read_only: "readOnly",
+    recursive_read_only: "recursiveReadOnly"
+});
+pb_json!(k8s_pb::api::core::v1::VolumeNodeAffinity {
+    required: "required"
+});
+pb_json!(k8s_pb::api::core::v1::VolumeProjection {
+    secret: "secret",
+    downward_api: "downwardAPI",
+    config_map: "configMap",
+    service_account_token: "serviceAccountToken",
+    cluster_trust_bundle: "clusterTrustBundle",
+    pod_certificate: "podCertificate"
+});
+pb_json!(k8s_pb::api::core::v1::VolumeResourceRequirements {
+    limits: "limits",
+    requests: "requests"
+});
+pb_json!(k8s_pb::api::core::v1::VolumeSource {
+    host_path: "hostPath",
+    empty_dir: "emptyDir",
+    gce_persistent_disk: "gcePersistentDisk",
+    aws_elastic_block_store: "awsElasticBlockStore",
+    git_repo: "gitRepo",
+    secret: "secret",
+    nfs: "nfs",
+    iscsi: "iscsi",
+    glusterfs: "glusterfs",
+    persistent_volume_claim: "persistentVolumeClaim",
+    rbd: "rbd",
+    flex_volume: "flexVolume",
+    cinder: "cinder",
+    cephfs: "cephfs",
+    flocker: "flocker",
+    downward_api: "downwardAPI",
+    fc: "fc",
+    azure_file: "azureFile",
+    config_map: "configMap",
+    vsphere_volume: "vsphereVolume",
+    quobyte: "quobyte",
+    azure_disk: "azureDisk",
+    photon_persistent_disk: "photonPersistentDisk",
+    projected: "projected",
+    portworx_volume: "portworxVolume",
+    scale_io: "scaleIO",
+    storageos: "storageos",
+    csi: "csi",
+    ephemeral: "ephemeral",
+    image: "image"
+});
+pb_json!(k8s_pb::api::core::v1::VsphereVirtualDiskVolumeSource {
+    volume_path: "volumePath",
+    fs_type: "fsType",
+    storage_policy_name: "storagePolicyName",
+    storage_policy_id: "storagePolicyID"
+});
+pb_json!(k8s_pb::api::core::v1::WeightedPodAffinityTerm {
+    weight: "weight",
+    pod_affinity_term: "podAffinityTerm"
+});
+pb_json!(k8s_pb::api::core::v1::WindowsSecurityContextOptions {
+    gmsa_credential_spec_name: "gmsaCredentialSpecName",
+    gmsa_credential_spec: "gmsaCredentialSpec",
+    run_as_user_name: "runAsUserName",
+    host_process: "hostProcess"
+});
+pb_json!(k8s_pb::api::core::v1::WorkloadReference {
+    name: "name",
+    pod_group: "podGroup",
+    pod_group_replica_key: "podGroupReplicaKey"
+});
+pb_json!(k8s_pb::api::apps::v1::ControllerRevision {
+    metadata: "metadata",
+    data: "data",
+    revision: "revision"
+});
+pb_json!(k8s_pb::api::apps::v1::ControllerRevisionList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::apps::v1::DaemonSet {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(k8s_pb::api::apps::v1::DaemonSetCondition {
+    r#type: "type",
+    status: "status",
+    last_transition_time: "lastTransitionTime",
+    reason: "reason",
+    message: "message"
+});
+pb_json!(k8s_pb::api::apps::v1::DaemonSetList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::apps::v1::DaemonSetSpec {
+    selector: "selector",
+    template: "template",
+    update_strategy: "updateStrategy",
+    min_ready_seconds: "minReadySeconds",
+    revision_history_limit: "revisionHistoryLimit"
+});
+pb_json!(k8s_pb::api::apps::v1::DaemonSetStatus {
+    current_number_scheduled: "currentNumberScheduled",
+    number_misscheduled: "numberMisscheduled",
+    desired_number_scheduled: "desiredNumberScheduled",
+    number_ready: "numberReady",
+    observed_generation: "observedGeneration",
+    updated_number_scheduled: "updatedNumberScheduled",
+    number_available: "numberAvailable",
+    number_unavailable: "numberUnavailable",
+    collision_count: "collisionCount",
+    conditions: "conditions"
+});
+pb_json!(k8s_pb::api::apps::v1::DaemonSetUpdateStrategy {
+    r#type: "type",
+    rolling_update: "rollingUpdate"
+});
+pb_json!(k8s_pb::api::apps::v1::Deployment {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(k8s_pb::api::apps::v1::DeploymentCondition {
+    r#type: "type",
+    status: "status",
+    last_update_time: "lastUpdateTime",
+    last_transition_time: "lastTransitionTime",
+    reason: "reason",
+    message: "message"
+});
+pb_json!(k8s_pb::api::apps::v1::DeploymentList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::apps::v1::DeploymentSpec {
+    replicas: "replicas",
+    selector: "selector",
+    template: "template",
+    strategy: "strategy",
+    min_ready_seconds: "minReadySeconds",
+    revision_history_limit: "revisionHistoryLimit",
+    paused: "paused",
+    progress_deadline_seconds: "progressDeadlineSeconds"
+});
+pb_json!(k8s_pb::api::apps::v1::DeploymentStatus {
+    observed_generation: "observedGeneration",
+    replicas: "replicas",
+    updated_replicas: "updatedReplicas",
+    ready_replicas: "readyReplicas",
+    available_replicas: "availableReplicas",
+    unavailable_replicas: "unavailableReplicas",
+    terminating_replicas: "terminatingReplicas",
+    conditions: "conditions",
+    collision_count: "collisionCount"
+});
+pb_json!(k8s_pb::api::apps::v1::DeploymentStrategy {
+    r#type: "type",
+    rolling_update: "rollingUpdate"
+});
+pb_json!(k8s_pb::api::apps::v1::ReplicaSet {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(k8s_pb::api::apps::v1::ReplicaSetCondition {
+    r#type: "type",
+    status: "status",
+    last_transition_time: "lastTransitionTime",
+    reason: "reason",
+    message: "message"
+});
+pb_json!(k8s_pb::api::apps::v1::ReplicaSetList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::apps::v1::ReplicaSetSpec {
+    replicas: "replicas",
+    min_ready_seconds: "minReadySeconds",
+    selector: "selector",
+    template: "template"
+});
+pb_json!(k8s_pb::api::apps::v1::ReplicaSetStatus {
+    replicas: "replicas",
+    fully_labeled_replicas: "fullyLabeledReplicas",
+    ready_replicas: "readyReplicas",
+    available_replicas: "availableReplicas",
+    terminating_replicas: "terminatingReplicas",
+    observed_generation: "observedGeneration",
+    conditions: "conditions"
+});
+pb_json!(k8s_pb::api::apps::v1::RollingUpdateDaemonSet {
+    max_unavailable: "maxUnavailable",
+    max_surge: "maxSurge"
+});
+pb_json!(k8s_pb::api::apps::v1::RollingUpdateDeployment {
+    max_unavailable: "maxUnavailable",
+    max_surge: "maxSurge"
+});
+pb_json!(k8s_pb::api::apps::v1::RollingUpdateStatefulSetStrategy {
+    partition: "partition",
+    max_unavailable: "maxUnavailable"
+});
+pb_json!(k8s_pb::api::apps::v1::StatefulSet {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(k8s_pb::api::apps::v1::StatefulSetCondition {
+    r#type: "type",
+    status: "status",
+    last_transition_time: "lastTransitionTime",
+    reason: "reason",
+    message: "message"
+});
+pb_json!(k8s_pb::api::apps::v1::StatefulSetList {
+    metadata: "metadata",
+    items: "items"
+});
 pb_json!(k8s_pb::api::apps::v1::StatefulSetOrdinals { start: "start" });
-pb_json!(k8s_pb::api::apps::v1::StatefulSetPersistentVolumeClaimRetentionPolicy { when_deleted: "whenDeleted", when_scaled: "whenScaled" });
-pb_json!(k8s_pb::api::apps::v1::StatefulSetSpec { replicas: "replicas", selector: "selector", template: "template", volume_claim_templates: "volumeClaimTemplates", service_name: "serviceName", pod_management_policy: "podManagementPolicy", update_strategy: "updateStrategy", revision_history_limit: "revisionHistoryLimit", min_ready_seconds: "minReadySeconds", persistent_volume_claim_retention_policy: "persistentVolumeClaimRetentionPolicy", ordinals: "ordinals" });
-pb_json!(k8s_pb::api::apps::v1::StatefulSetStatus { observed_generation: "observedGeneration", replicas: "replicas", ready_replicas: "readyReplicas", current_replicas: "currentReplicas", updated_replicas: "updatedReplicas", current_revision: "currentRevision", update_revision: "updateRevision", collision_count: "collisionCount", conditions: "conditions", available_replicas: "availableReplicas" });
-pb_json!(k8s_pb::api::apps::v1::StatefulSetUpdateStrategy { r#type: "type", rolling_update: "rollingUpdate" });
-pb_json!(k8s_pb::api::autoscaling::v1::ContainerResourceMetricSource { name: "name", target_average_utilization: "targetAverageUtilization", target_average_value: "targetAverageValue", container: "container" });
-pb_json!(k8s_pb::api::autoscaling::v1::ContainerResourceMetricStatus { name: "name", current_average_utilization: "currentAverageUtilization", current_average_value: "currentAverageValue", container: "container" });
-pb_json!(k8s_pb::api::autoscaling::v1::CrossVersionObjectReference { kind: "kind", name: "name", api_version: "apiVersion" });
-pb_json!(k8s_pb::api::autoscaling::v1::ExternalMetricSource { metric_name: "metricName", metric_selector: "metricSelector", target_value: "targetValue", target_average_value: "targetAverageValue" });
-pb_json!(k8s_pb::api::autoscaling::v1::ExternalMetricStatus { metric_name: "metricName", metric_selector: "metricSelector", current_value: "currentValue", current_average_value: "currentAverageValue" });
-pb_json!(k8s_pb::api::autoscaling::v1::HorizontalPodAutoscaler { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::autoscaling::v1::HorizontalPodAutoscalerCondition { r#type: "type", status: "status", last_transition_time: "lastTransitionTime", reason: "reason", message: "message" });
-pb_json!(k8s_pb::api::autoscaling::v1::HorizontalPodAutoscalerList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::autoscaling::v1::HorizontalPodAutoscalerSpec { scale_target_ref: "scaleTargetRef", min_replicas: "minReplicas", max_replicas: "maxReplicas", target_cpu_utilization_percentage: "targetCPUUtilizationPercentage" });
-pb_json!(k8s_pb::api::autoscaling::v1::HorizontalPodAutoscalerStatus { observed_generation: "observedGeneration", last_scale_time: "lastScaleTime", current_replicas: "currentReplicas", desired_replicas: "desiredReplicas", current_cpu_utilization_percentage: "currentCPUUtilizationPercentage" });
-pb_json!(k8s_pb::api::autoscaling::v1::MetricSpec { r#type: "type", object: "object", pods: "pods", resource: "resource", container_resource: "containerResource", external: "external" });
-pb_json!(k8s_pb::api::autoscaling::v1::MetricStatus { r#type: "type", object: "object", pods: "pods", resource: "resource", container_resource: "containerResource", external: "external" });
-pb_json!(k8s_pb::api::autoscaling::v1::ObjectMetricSource { target: "target", metric_name: "metricName", target_value: "targetValue", selector: "selector", average_value: "averageValue" });
-pb_json!(k8s_pb::api::autoscaling::v1::ObjectMetricStatus { target: "target", metric_name: "metricName", current_value: "currentValue", selector: "selector", average_value: "averageValue" });
-pb_json!(k8s_pb::api::autoscaling::v1::PodsMetricSource { metric_name: "metricName", target_average_value: "targetAverageValue", selector: "selector" });
-pb_json!(k8s_pb::api::autoscaling::v1::PodsMetricStatus { metric_name: "metricName", current_average_value: "currentAverageValue", selector: "selector" });
-pb_json!(k8s_pb::api::autoscaling::v1::ResourceMetricSource { name: "name", target_average_utilization: "targetAverageUtilization", target_average_value: "targetAverageValue" });
-pb_json!(k8s_pb::api::autoscaling::v1::ResourceMetricStatus { name: "name", current_average_utilization: "currentAverageUtilization", current_average_value: "currentAverageValue" });
-pb_json!(k8s_pb::api::autoscaling::v1::Scale { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::autoscaling::v1::ScaleSpec { replicas: "replicas" });
-pb_json!(k8s_pb::api::autoscaling::v1::ScaleStatus { replicas: "replicas", selector: "selector" });
-pb_json!(k8s_pb::api::policy::v1::Eviction { metadata: "metadata", delete_options: "deleteOptions" });
-pb_json!(k8s_pb::api::policy::v1::PodDisruptionBudget { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::policy::v1::PodDisruptionBudgetList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::policy::v1::PodDisruptionBudgetSpec { min_available: "minAvailable", selector: "selector", max_unavailable: "maxUnavailable", unhealthy_pod_eviction_policy: "unhealthyPodEvictionPolicy" });
-pb_json!(k8s_pb::api::policy::v1::PodDisruptionBudgetStatus { observed_generation: "observedGeneration", disrupted_pods: "disruptedPods", disruptions_allowed: "disruptionsAllowed", current_healthy: "currentHealthy", desired_healthy: "desiredHealthy", expected_pods: "expectedPods", conditions: "conditions" });
-pb_json!(k8s_pb::api::rbac::v1::AggregationRule { cluster_role_selectors: "clusterRoleSelectors" });
-pb_json!(k8s_pb::api::rbac::v1::ClusterRole { metadata: "metadata", rules: "rules", aggregation_rule: "aggregationRule" });
-pb_json!(k8s_pb::api::rbac::v1::ClusterRoleBinding { metadata: "metadata", subjects: "subjects", role_ref: "roleRef" });
-pb_json!(k8s_pb::api::rbac::v1::ClusterRoleBindingList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::rbac::v1::ClusterRoleList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::rbac::v1::PolicyRule { verbs: "verbs", api_groups: "apiGroups", resources: "resources", resource_names: "resourceNames", non_resource_ur_ls: "nonResourceURLs" });
-pb_json!(k8s_pb::api::rbac::v1::Role { metadata: "metadata", rules: "rules" });
-pb_json!(k8s_pb::api::rbac::v1::RoleBinding { metadata: "metadata", subjects: "subjects", role_ref: "roleRef" });
-pb_json!(k8s_pb::api::rbac::v1::RoleBindingList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::rbac::v1::RoleList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::rbac::v1::RoleRef { api_group: "apiGroup", kind: "kind", name: "name" });
-pb_json!(k8s_pb::api::rbac::v1::Subject { kind: "kind", api_group: "apiGroup", name: "name", namespace: "namespace" });
+pb_json!(
+    k8s_pb::api::apps::v1::StatefulSetPersistentVolumeClaimRetentionPolicy {
+        when_deleted: "whenDeleted",
+        when_scaled: "whenScaled"
+    }
+);
+pb_json!(k8s_pb::api::apps::v1::StatefulSetSpec {
+    replicas: "replicas",
+    selector: "selector",
+    template: "template",
+    volume_claim_templates: "volumeClaimTemplates",
+    service_name: "serviceName",
+    pod_management_policy: "podManagementPolicy",
+    update_strategy: "updateStrategy",
+    revision_history_limit: "revisionHistoryLimit",
+    min_ready_seconds: "minReadySeconds",
+    persistent_volume_claim_retention_policy: "persistentVolumeClaimRetentionPolicy",
+    ordinals: "ordinals"
+});
+pb_json!(k8s_pb::api::apps::v1::StatefulSetStatus {
+    observed_generation: "observedGeneration",
+    replicas: "replicas",
+    ready_replicas: "readyReplicas",
+    current_replicas: "currentReplicas",
+    updated_replicas: "updatedReplicas",
+    current_revision: "currentRevision",
+    update_revision: "updateRevision",
+    collision_count: "collisionCount",
+    conditions: "conditions",
+    available_replicas: "availableReplicas"
+});
+pb_json!(k8s_pb::api::apps::v1::StatefulSetUpdateStrategy {
+    r#type: "type",
+    rolling_update: "rollingUpdate"
+});
+pb_json!(
+    k8s_pb::api::autoscaling::v1::ContainerResourceMetricSource {
+        name: "name",
+        target_average_utilization: "targetAverageUtilization",
+        target_average_value: "targetAverageValue",
+        container: "container"
+    }
+);
+pb_json!(
+    k8s_pb::api::autoscaling::v1::ContainerResourceMetricStatus {
+        name: "name",
+        current_average_utilization: "currentAverageUtilization",
+        current_average_value: "currentAverageValue",
+        container: "container"
+    }
+);
+pb_json!(k8s_pb::api::autoscaling::v1::CrossVersionObjectReference {
+    kind: "kind",
+    name: "name",
+    api_version: "apiVersion"
+});
+pb_json!(k8s_pb::api::autoscaling::v1::ExternalMetricSource {
+    metric_name: "metricName",
+    metric_selector: "metricSelector",
+    target_value: "targetValue",
+    target_average_value: "targetAverageValue"
+});
+pb_json!(k8s_pb::api::autoscaling::v1::ExternalMetricStatus {
+    metric_name: "metricName",
+    metric_selector: "metricSelector",
+    current_value: "currentValue",
+    current_average_value: "currentAverageValue"
+});
+pb_json!(k8s_pb::api::autoscaling::v1::HorizontalPodAutoscaler {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(
+    k8s_pb::api::autoscaling::v1::HorizontalPodAutoscalerCondition {
+        r#type: "type",
+        status: "status",
+        last_transition_time: "lastTransitionTime",
+        reason: "reason",
+        message: "message"
+    }
+);
+pb_json!(k8s_pb::api::autoscaling::v1::HorizontalPodAutoscalerList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::autoscaling::v1::HorizontalPodAutoscalerSpec {
+    scale_target_ref: "scaleTargetRef",
+    min_replicas: "minReplicas",
+    max_replicas: "maxReplicas",
+    target_cpu_utilization_percentage: "targetCPUUtilizationPercentage"
+});
+pb_json!(
+    k8s_pb::api::autoscaling::v1::HorizontalPodAutoscalerStatus {
+        observed_generation: "observedGeneration",
+        last_scale_time: "lastScaleTime",
+        current_replicas: "currentReplicas",
+        desired_replicas: "desiredReplicas",
+        current_cpu_utilization_percentage: "currentCPUUtilizationPercentage"
+    }
+);
+pb_json!(k8s_pb::api::autoscaling::v1::MetricSpec {
+    r#type: "type",
+    object: "object",
+    pods: "pods",
+    resource: "resource",
+    container_resource: "containerResource",
+    external: "external"
+});
+pb_json!(k8s_pb::api::autoscaling::v1::MetricStatus {
+    r#type: "type",
+    object: "object",
+    pods: "pods",
+    resource: "resource",
+    container_resource: "containerResource",
+    external: "external"
+});
+pb_json!(k8s_pb::api::autoscaling::v1::ObjectMetricSource {
+    target: "target",
+    metric_name: "metricName",
+    target_value: "targetValue",
+    selector: "selector",
+    average_value: "averageValue"
+});
+pb_json!(k8s_pb::api::autoscaling::v1::ObjectMetricStatus {
+    target: "target",
+    metric_name: "metricName",
+    current_value: "currentValue",
+    selector: "selector",
+    average_value: "averageValue"
+});
+pb_json!(k8s_pb::api::autoscaling::v1::PodsMetricSource {
+    metric_name: "metricName",
+    target_average_value: "targetAverageValue",
+    selector: "selector"
+});
+pb_json!(k8s_pb::api::autoscaling::v1::PodsMetricStatus {
+    metric_name: "metricName",
+    current_average_value: "currentAverageValue",
+    selector: "selector"
+});
+pb_json!(k8s_pb::api::autoscaling::v1::ResourceMetricSource {
+    name: "name",
+    target_average_utilization: "targetAverageUtilization",
+    target_average_value: "targetAverageValue"
+});
+pb_json!(k8s_pb::api::autoscaling::v1::ResourceMetricStatus {
+    name: "name",
+    current_average_utilization: "currentAverageUtilization",
+    current_average_value: "currentAverageValue"
+});
+pb_json!(k8s_pb::api::autoscaling::v1::Scale {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(k8s_pb::api::autoscaling::v1::ScaleSpec {
+    replicas: "replicas"
+});
+pb_json!(k8s_pb::api::autoscaling::v1::ScaleStatus {
+    replicas: "replicas",
+    selector: "selector"
+});
+pb_json!(k8s_pb::api::policy::v1::Eviction {
+    metadata: "metadata",
+    delete_options: "deleteOptions"
+});
+pb_json!(k8s_pb::api::policy::v1::PodDisruptionBudget {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(k8s_pb::api::policy::v1::PodDisruptionBudgetList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::policy::v1::PodDisruptionBudgetSpec {
+    min_available: "minAvailable",
+    selector: "selector",
+    max_unavailable: "maxUnavailable",
+    unhealthy_pod_eviction_policy: "unhealthyPodEvictionPolicy"
+});
+pb_json!(k8s_pb::api::policy::v1::PodDisruptionBudgetStatus {
+    observed_generation: "observedGeneration",
+    disrupted_pods: "disruptedPods",
+    disruptions_allowed: "disruptionsAllowed",
+    current_healthy: "currentHealthy",
+    desired_healthy: "desiredHealthy",
+    expected_pods: "expectedPods",
+    conditions: "conditions"
+});
+pb_json!(k8s_pb::api::rbac::v1::AggregationRule {
+    cluster_role_selectors: "clusterRoleSelectors"
+});
+pb_json!(k8s_pb::api::rbac::v1::ClusterRole {
+    metadata: "metadata",
+    rules: "rules",
+    aggregation_rule: "aggregationRule"
+});
+pb_json!(k8s_pb::api::rbac::v1::ClusterRoleBinding {
+    metadata: "metadata",
+    subjects: "subjects",
+    role_ref: "roleRef"
+});
+pb_json!(k8s_pb::api::rbac::v1::ClusterRoleBindingList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::rbac::v1::ClusterRoleList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::rbac::v1::PolicyRule {
+    verbs: "verbs",
+    api_groups: "apiGroups",
+    resources: "resources",
+    resource_names: "resourceNames",
+    non_resource_ur_ls: "nonResourceURLs"
+});
+pb_json!(k8s_pb::api::rbac::v1::Role {
+    metadata: "metadata",
+    rules: "rules"
+});
+pb_json!(k8s_pb::api::rbac::v1::RoleBinding {
+    metadata: "metadata",
+    subjects: "subjects",
+    role_ref: "roleRef"
+});
+pb_json!(k8s_pb::api::rbac::v1::RoleBindingList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::rbac::v1::RoleList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::rbac::v1::RoleRef {
+    api_group: "apiGroup",
+    kind: "kind",
+    name: "name"
+});
+pb_json!(k8s_pb::api::rbac::v1::Subject {
+    kind: "kind",
+    api_group: "apiGroup",
+    name: "name",
+    namespace: "namespace"
+});
 pb_json!(k8s_pb::api::authorization::v1::ExtraValue { items: "items" });
-pb_json!(k8s_pb::api::authorization::v1::FieldSelectorAttributes { raw_selector: "rawSelector", requirements: "requirements" });
-pb_json!(k8s_pb::api::authorization::v1::LabelSelectorAttributes { raw_selector: "rawSelector", requirements: "requirements" });
-pb_json!(k8s_pb::api::authorization::v1::LocalSubjectAccessReview { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::authorization::v1::NonResourceAttributes { path: "path", verb: "verb" });
-pb_json!(k8s_pb::api::authorization::v1::NonResourceRule { verbs: "verbs", non_resource_ur_ls: "nonResourceURLs" });
-pb_json!(k8s_pb::api::authorization::v1::ResourceAttributes { namespace: "namespace", verb: "verb", group: "group", version: "version", resource: "resource", subresource: "subresource", name: "name", field_selector: "fieldSelector", label_selector: "labelSelector" });
-pb_json!(k8s_pb::api::authorization::v1::ResourceRule { verbs: "verbs", api_groups: "apiGroups", resources: "resources", resource_names: "resourceNames" });
-pb_json!(k8s_pb::api::authorization::v1::SelfSubjectAccessReview { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::authorization::v1::SelfSubjectAccessReviewSpec { resource_attributes: "resourceAttributes", non_resource_attributes: "nonResourceAttributes" });
-pb_json!(k8s_pb::api::authorization::v1::SelfSubjectRulesReview { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::authorization::v1::SelfSubjectRulesReviewSpec { namespace: "namespace" });
-pb_json!(k8s_pb::api::authorization::v1::SubjectAccessReview { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::authorization::v1::SubjectAccessReviewSpec { resource_attributes: "resourceAttributes", non_resource_attributes: "nonResourceAttributes", user: "user", groups: "groups", extra: "extra", uid: "uid" });
-pb_json!(k8s_pb::api::authorization::v1::SubjectAccessReviewStatus { allowed: "allowed", denied: "denied", reason: "reason", evaluation_error: "evaluationError" });
-pb_json!(k8s_pb::api::authorization::v1::SubjectRulesReviewStatus { resource_rules: "resourceRules", non_resource_rules: "nonResourceRules", incomplete: "incomplete", evaluation_error: "evaluationError" });
-pb_json!(k8s_pb::api::storage::v1::CSIDriver { metadata: "metadata", spec: "spec" });
-pb_json!(k8s_pb::api::storage::v1::CSIDriverList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::storage::v1::CSIDriverSpec { attach_required: "attachRequired", pod_info_on_mount: "podInfoOnMount", volume_lifecycle_modes: "volumeLifecycleModes", storage_capacity: "storageCapacity", fs_group_policy: "fsGroupPolicy", token_requests: "tokenRequests", requires_republish: "requiresRepublish", se_linux_mount: "seLinuxMount", node_allocatable_update_period_seconds: "nodeAllocatableUpdatePeriodSeconds", service_account_token_in_secrets: "serviceAccountTokenInSecrets" });
-pb_json!(k8s_pb::api::storage::v1::CSINode { metadata: "metadata", spec: "spec" });
-pb_json!(k8s_pb::api::storage::v1::CSINodeDriver { name: "name", node_id: "nodeID", topology_keys: "topologyKeys", allocatable: "allocatable" });
-pb_json!(k8s_pb::api::storage::v1::CSINodeList { metadata: "metadata", items: "items" });
+pb_json!(k8s_pb::api::authorization::v1::FieldSelectorAttributes {
+    raw_selector: "rawSelector",
+    requirements: "requirements"
+});
+pb_json!(k8s_pb::api::authorization::v1::LabelSelectorAttributes {
+    raw_selector: "rawSelector",
+    requirements: "requirements"
+});
+pb_json!(k8s_pb::api::authorization::v1::LocalSubjectAccessReview {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(k8s_pb::api::authorization::v1::NonResourceAttributes {
+    path: "path",
+    verb: "verb"
+});
+pb_json!(k8s_pb::api::authorization::v1::NonResourceRule {
+    verbs: "verbs",
+    non_resource_ur_ls: "nonResourceURLs"
+});
+pb_json!(k8s_pb::api::authorization::v1::ResourceAttributes {
+    namespace: "namespace",
+    verb: "verb",
+    group: "group",
+    version: "version",
+    resource: "resource",
+    subresource: "subresource",
+    name: "name",
+    field_selector: "fieldSelector",
+    label_selector: "labelSelector"
+});
+pb_json!(k8s_pb::api::authorization::v1::ResourceRule {
+    verbs: "verbs",
+    api_groups: "apiGroups",
+    resources: "resources",
+    resource_names: "resourceNames"
+});
+pb_json!(k8s_pb::api::authorization::v1::SelfSubjectAccessReview {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(
+    k8s_pb::api::authorization::v1::SelfSubjectAccessReviewSpec {
+        resource_attributes: "resourceAttributes",
+        non_resource_attributes: "nonResourceAttributes"
+    }
+);
+pb_json!(k8s_pb::api::authorization::v1::SelfSubjectRulesReview {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(k8s_pb::api::authorization::v1::SelfSubjectRulesReviewSpec {
+    namespace: "namespace"
+});
+pb_json!(k8s_pb::api::authorization::v1::SubjectAccessReview {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(k8s_pb::api::authorization::v1::SubjectAccessReviewSpec {
+    resource_attributes: "resourceAttributes",
+    non_resource_attributes: "nonResourceAttributes",
+    user: "user",
+    groups: "groups",
+    extra: "extra",
+    uid: "uid"
+});
+pb_json!(k8s_pb::api::authorization::v1::SubjectAccessReviewStatus {
+    allowed: "allowed",
+    denied: "denied",
+    reason: "reason",
+    evaluation_error: "evaluationError"
+});
+pb_json!(k8s_pb::api::authorization::v1::SubjectRulesReviewStatus {
+    resource_rules: "resourceRules",
+    non_resource_rules: "nonResourceRules",
+    incomplete: "incomplete",
+    evaluation_error: "evaluationError"
+});
+pb_json!(k8s_pb::api::storage::v1::CSIDriver {
+    metadata: "metadata",
+    spec: "spec"
+});
+pb_json!(k8s_pb::api::storage::v1::CSIDriverList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::storage::v1::CSIDriverSpec {
+    attach_required: "attachRequired",
+    pod_info_on_mount: "podInfoOnMount",
+    volume_lifecycle_modes: "volumeLifecycleModes",
+    storage_capacity: "storageCapacity",
+    fs_group_policy: "fsGroupPolicy",
+    token_requests: "tokenRequests",
+    requires_republish: "requiresRepublish",
+    se_linux_mount: "seLinuxMount",
+    node_allocatable_update_period_seconds: "nodeAllocatableUpdatePeriodSeconds",
+    service_account_token_in_secrets: "serviceAccountTokenInSecrets"
+});
+pb_json!(k8s_pb::api::storage::v1::CSINode {
+    metadata: "metadata",
+    spec: "spec"
+});
+pb_json!(k8s_pb::api::storage::v1::CSINodeDriver {
+    name: "name",
+    node_id: "nodeID",
+    topology_keys: "topologyKeys",
+    allocatable: "allocatable"
+});
+pb_json!(k8s_pb::api::storage::v1::CSINodeList {
+    metadata: "metadata",
+    items: "items"
+});
 pb_json!(k8s_pb::api::storage::v1::CSINodeSpec { drivers: "drivers" });
-pb_json!(k8s_pb::api::storage::v1::CSIStorageCapacity { metadata: "metadata", node_topology: "nodeTopology", storage_class_name: "storageClassName", capacity: "capacity", maximum_volume_size: "maximumVolumeSize" });
-pb_json!(k8s_pb::api::storage::v1::CSIStorageCapacityList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::storage::v1::StorageClass { metadata: "metadata", provisioner: "provisioner", parameters: "parameters", reclaim_policy: "reclaimPolicy", mount_options: "mountOptions", allow_volume_expansion: "allowVolumeExpansion", volume_binding_mode: "volumeBindingMode", allowed_topologies: "allowedTopologies" });
-pb_json!(k8s_pb::api::storage::v1::StorageClassList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::storage::v1::TokenRequest { audience: "audience", expiration_seconds: "expirationSeconds" });
-pb_json!(k8s_pb::api::storage::v1::VolumeAttachment { metadata: "metadata", spec: "spec", status: "status" });
-pb_json!(k8s_pb::api::storage::v1::VolumeAttachmentList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::storage::v1::VolumeAttachmentSource { persistent_volume_name: "persistentVolumeName", inline_volume_spec: "inlineVolumeSpec" });
-pb_json!(k8s_pb::api::storage::v1::VolumeAttachmentSpec { attacher: "attacher", source: "source", node_name: "nodeName" });
-pb_json!(k8s_pb::api::storage::v1::VolumeAttachmentStatus { attached: "attached", attachment_metadata: "attachmentMetadata", attach_error: "attachError", detach_error: "detachError" });
-pb_json!(k8s_pb::api::storage::v1::VolumeAttributesClass { metadata: "metadata", driver_name: "driverName", parameters: "parameters" });
-pb_json!(k8s_pb::api::storage::v1::VolumeAttributesClassList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::api::storage::v1::VolumeError { time: "time", message: "message", error_code: "errorCode" });
+pb_json!(k8s_pb::api::storage::v1::CSIStorageCapacity {
+    metadata: "metadata",
+    node_topology: "nodeTopology",
+    storage_class_name: "storageClassName",
+    capacity: "capacity",
+    maximum_volume_size: "maximumVolumeSize"
+});
+pb_json!(k8s_pb::api::storage::v1::CSIStorageCapacityList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::storage::v1::StorageClass {
+    metadata: "metadata",
+    provisioner: "provisioner",
+    parameters: "parameters",
+    reclaim_policy: "reclaimPolicy",
+    mount_options: "mountOptions",
+    allow_volume_expansion: "allowVolumeExpansion",
+    volume_binding_mode: "volumeBindingMode",
+    allowed_topologies: "allowedTopologies"
+});
+pb_json!(k8s_pb::api::storage::v1::StorageClassList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::storage::v1::TokenRequest {
+    audience: "audience",
+    expiration_seconds: "expirationSeconds"
+});
+pb_json!(k8s_pb::api::storage::v1::VolumeAttachment {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status"
+});
+pb_json!(k8s_pb::api::storage::v1::VolumeAttachmentList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::storage::v1::VolumeAttachmentSource {
+    persistent_volume_name: "persistentVolumeName",
+    inline_volume_spec: "inlineVolumeSpec"
+});
+pb_json!(k8s_pb::api::storage::v1::VolumeAttachmentSpec {
+    attacher: "attacher",
+    source: "source",
+    node_name: "nodeName"
+});
+pb_json!(k8s_pb::api::storage::v1::VolumeAttachmentStatus {
+    attached: "attached",
+    attachment_metadata: "attachmentMetadata",
+    attach_error: "attachError",
+    detach_error: "detachError"
+});
+pb_json!(k8s_pb::api::storage::v1::VolumeAttributesClass {
+    metadata: "metadata",
+    driver_name: "driverName",
+    parameters: "parameters"
+});
+pb_json!(k8s_pb::api::storage::v1::VolumeAttributesClassList {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::api::storage::v1::VolumeError {
+    time: "time",
+    message: "message",
+    error_code: "errorCode"
+});
 pb_json!(k8s_pb::api::storage::v1::VolumeNodeResources { count: "count" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::APIGroup { name: "name", versions: "versions", preferred_version: "preferredVersion", server_address_by_client_cid_rs: "serverAddressByClientCIDRs" });
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::APIGroup {
+    name: "name",
+    versions: "versions",
+    preferred_version: "preferredVersion",
+    server_address_by_client_cid_rs: "serverAddressByClientCIDRs"
+});
 pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::APIGroupList { groups: "groups" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::APIResource { name: "name", singular_name: "singularName", namespaced: "namespaced", group: "group", version: "version", kind: "kind", verbs: "verbs", short_names: "shortNames", categories: "categories", storage_version_hash: "storageVersionHash" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::APIResourceList { group_version: "groupVersion", resources: "resources" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::APIVersions { versions: "versions", server_address_by_client_cid_rs: "serverAddressByClientCIDRs" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::ApplyOptions { dry_run: "dryRun", force: "force", field_manager: "fieldManager" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::Condition { r#type: "type", status: "status", observed_generation: "observedGeneration", last_transition_time: "lastTransitionTime", reason: "reason", message: "message" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::CreateOptions { dry_run: "dryRun", field_manager: "fieldManager", field_validation: "fieldValidation" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::DeleteOptions { grace_period_seconds: "gracePeriodSeconds", preconditions: "preconditions", orphan_dependents: "orphanDependents", propagation_policy: "propagationPolicy", dry_run: "dryRun", ignore_store_read_error_with_cluster_breaking_potential: "ignoreStoreReadErrorWithClusterBreakingPotential" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::FieldSelectorRequirement { key: "key", operator: "operator", values: "values" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::GetOptions { resource_version: "resourceVersion" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::GroupKind { group: "group", kind: "kind" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::GroupResource { group: "group", resource: "resource" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::GroupVersion { group: "group", version: "version" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::GroupVersionForDiscovery { group_version: "groupVersion", version: "version" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::GroupVersionKind { group: "group", version: "version", kind: "kind" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::GroupVersionResource { group: "group", version: "version", resource: "resource" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::LabelSelector { match_labels: "matchLabels", match_expressions: "matchExpressions" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement { key: "key", operator: "operator", values: "values" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::List { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::ListMeta { self_link: "selfLink", resource_version: "resourceVersion", r#continue: "continue", remaining_item_count: "remainingItemCount" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::ListOptions { label_selector: "labelSelector", field_selector: "fieldSelector", watch: "watch", allow_watch_bookmarks: "allowWatchBookmarks", resource_version: "resourceVersion", resource_version_match: "resourceVersionMatch", timeout_seconds: "timeoutSeconds", limit: "limit", r#continue: "continue", send_initial_events: "sendInitialEvents" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry { manager: "manager", operation: "operation", api_version: "apiVersion", time: "time", fields_type: "fieldsType", fields_v1: "fieldsV1", subresource: "subresource" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::ObjectMeta { name: "name", generate_name: "generateName", namespace: "namespace", self_link: "selfLink", uid: "uid", resource_version: "resourceVersion", generation: "generation", creation_timestamp: "creationTimestamp", deletion_timestamp: "deletionTimestamp", deletion_grace_period_seconds: "deletionGracePeriodSeconds", labels: "labels", annotations: "annotations", owner_references: "ownerReferences", finalizers: "finalizers", managed_fields: "managedFields" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::OwnerReference { api_version: "apiVersion", kind: "kind", name: "name", uid: "uid", controller: "controller", block_owner_deletion: "blockOwnerDeletion" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::PartialObjectMetadata { metadata: "metadata" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::PartialObjectMetadataList { metadata: "metadata", items: "items" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::Patch {  });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::PatchOptions { dry_run: "dryRun", force: "force", field_manager: "fieldManager", field_validation: "fieldValidation" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::Preconditions { uid: "uid", resource_version: "resourceVersion" });
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::APIResource {
+    name: "name",
+    singular_name: "singularName",
+    namespaced: "namespaced",
+    group: "group",
+    version: "version",
+    kind: "kind",
+    verbs: "verbs",
+    short_names: "shortNames",
+    categories: "categories",
+    storage_version_hash: "storageVersionHash"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::APIResourceList {
+    group_version: "groupVersion",
+    resources: "resources"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::APIVersions {
+    versions: "versions",
+    server_address_by_client_cid_rs: "serverAddressByClientCIDRs"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::ApplyOptions {
+    dry_run: "dryRun",
+    force: "force",
+    field_manager: "fieldManager"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::Condition {
+    r#type: "type",
+    status: "status",
+    observed_generation: "observedGeneration",
+    last_transition_time: "lastTransitionTime",
+    reason: "reason",
+    message: "message"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::CreateOptions {
+    dry_run: "dryRun",
+    field_manager: "fieldManager",
+    field_validation: "fieldValidation"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::DeleteOptions {
+    grace_period_seconds: "gracePeriodSeconds",
+    preconditions: "preconditions",
+    orphan_dependents: "orphanDependents",
+    propagation_policy: "propagationPolicy",
+    dry_run: "dryRun",
+    ignore_store_read_error_with_cluster_breaking_potential:
+        "ignoreStoreReadErrorWithClusterBreakingPotential"
+});
+pb_json!(
+    k8s_pb::apimachinery::pkg::apis::meta::v1::FieldSelectorRequirement {
+        key: "key",
+        operator: "operator",
+        values: "values"
+    }
+);
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::GetOptions {
+    resource_version: "resourceVersion"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::GroupKind {
+    group: "group",
+    kind: "kind"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::GroupResource {
+    group: "group",
+    resource: "resource"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::GroupVersion {
+    group: "group",
+    version: "version"
+});
+pb_json!(
+    k8s_pb::apimachinery::pkg::apis::meta::v1::GroupVersionForDiscovery {
+        group_version: "groupVersion",
+        version: "version"
+    }
+);
+pb_json!(
+    k8s_pb::apimachinery::pkg::apis::meta::v1::GroupVersionKind {
+        group: "group",
+        version: "version",
+        kind: "kind"
+    }
+);
+pb_json!(
+    k8s_pb::apimachinery::pkg::apis::meta::v1::GroupVersionResource {
+        group: "group",
+        version: "version",
+        resource: "resource"
+    }
+);
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::LabelSelector {
+    match_labels: "matchLabels",
+    match_expressions: "matchExpressions"
+});
+pb_json!(
+    k8s_pb::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement {
+        key: "key",
+        operator: "operator",
+        values: "values"
+    }
+);
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::List {
+    metadata: "metadata",
+    items: "items"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::ListMeta {
+    self_link: "selfLink",
+    resource_version: "resourceVersion",
+    r#continue: "continue",
+    remaining_item_count: "remainingItemCount"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::ListOptions {
+    label_selector: "labelSelector",
+    field_selector: "fieldSelector",
+    watch: "watch",
+    allow_watch_bookmarks: "allowWatchBookmarks",
+    resource_version: "resourceVersion",
+    resource_version_match: "resourceVersionMatch",
+    timeout_seconds: "timeoutSeconds",
+    limit: "limit",
+    r#continue: "continue",
+    send_initial_events: "sendInitialEvents"
+});
+pb_json!(
+    k8s_pb::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry {
+        manager: "manager",
+        operation: "operation",
+        api_version: "apiVersion",
+        time: "time",
+        fields_type: "fieldsType",
+        fields_v1: "fieldsV1",
+        subresource: "subresource"
+    }
+);
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    name: "name",
+    generate_name: "generateName",
+    namespace: "namespace",
+    self_link: "selfLink",
+    uid: "uid",
+    resource_version: "resourceVersion",
+    generation: "generation",
+    creation_timestamp: "creationTimestamp",
+    deletion_timestamp: "deletionTimestamp",
+    deletion_grace_period_seconds: "deletionGracePeriodSeconds",
+    labels: "labels",
+    annotations: "annotations",
+    owner_references: "ownerReferences",
+    finalizers: "finalizers",
+    managed_fields: "managedFields"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::OwnerReference {
+    api_version: "apiVersion",
+    kind: "kind",
+    name: "name",
+    uid: "uid",
+    controller: "controller",
+    block_owner_deletion: "blockOwnerDeletion"
+});
+pb_json!(
+    k8s_pb::apimachinery::pkg::apis::meta::v1::PartialObjectMetadata {
+        metadata: "metadata"
+    }
+);
+pb_json!(
+    k8s_pb::apimachinery::pkg::apis::meta::v1::PartialObjectMetadataList {
+        metadata: "metadata",
+        items: "items"
+    }
+);
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::Patch {});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::PatchOptions {
+    dry_run: "dryRun",
+    force: "force",
+    field_manager: "fieldManager",
+    field_validation: "fieldValidation"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::Preconditions {
+    uid: "uid",
+    resource_version: "resourceVersion"
+});
 pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::RootPaths { paths: "paths" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::ServerAddressByClientCIDR { client_cidr: "clientCIDR", server_address: "serverAddress" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::Status { metadata: "metadata", status: "status", message: "message", reason: "reason", details: "details", code: "code" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::StatusCause { reason: "reason", message: "message", field: "field" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::StatusDetails { name: "name", group: "group", kind: "kind", uid: "uid", causes: "causes", retry_after_seconds: "retryAfterSeconds" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::TableOptions { include_object: "includeObject" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::Timestamp { seconds: "seconds", nanos: "nanos" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::TypeMeta { kind: "kind", api_version: "apiVersion" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::UpdateOptions { dry_run: "dryRun", field_manager: "fieldManager", field_validation: "fieldValidation" });
+pb_json!(
+    k8s_pb::apimachinery::pkg::apis::meta::v1::ServerAddressByClientCIDR {
+        client_cidr: "clientCIDR",
+        server_address: "serverAddress"
+    }
+);
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::Status {
+    metadata: "metadata",
+    status: "status",
+    message: "message",
+    reason: "reason",
+    details: "details",
+    code: "code"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::StatusCause {
+    reason: "reason",
+    message: "message",
+    field: "field"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::StatusDetails {
+    name: "name",
+    group: "group",
+    kind: "kind",
+    uid: "uid",
+    causes: "causes",
+    retry_after_seconds: "retryAfterSeconds"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::TableOptions {
+    include_object: "includeObject"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::Timestamp {
+    seconds: "seconds",
+    nanos: "nanos"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::TypeMeta {
+    kind: "kind",
+    api_version: "apiVersion"
+});
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::UpdateOptions {
+    dry_run: "dryRun",
+    field_manager: "fieldManager",
+    field_validation: "fieldValidation"
+});
 pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::Verbs { items: "items" });
-pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::WatchEvent { r#type: "type", object: "object" });
+pb_json!(k8s_pb::apimachinery::pkg::apis::meta::v1::WatchEvent {
+    r#type: "type",
+    object: "object"
+});

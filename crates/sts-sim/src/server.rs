@@ -494,6 +494,11 @@ impl Ctx {
                 );
                 Ok((StatusCode::OK, text).into_response())
             }
+            (Some(name), Some("eviction")) if self.method == Method::POST => {
+                let body = parse_json(&self.body)?;
+                let status = crate::eviction::evict(st, &ns, name, &body, dry)?;
+                Ok(json_response(StatusCode::CREATED, &status))
+            }
             (Some(name), Some("scale")) => {
                 let out = match self.method {
                     Method::GET => {
@@ -633,6 +638,16 @@ impl Ctx {
         dry: bool,
     ) -> Result<Response, ApiError> {
         let st = &self.state;
+        if resources::create_only(rt) {
+            if self.method != Method::POST {
+                return Err(ApiError::method_not_allowed(format!(
+                    "{} accepts only POST",
+                    rt.qualified()
+                )));
+            }
+            let review = crate::authz::review(rt, &st.opts.user, parse_json(&self.body)?)?;
+            return Ok(json_response(StatusCode::CREATED, &review));
+        }
         match self.method {
             Method::GET => {
                 let (labels, fields) = self.selectors(rt)?;
