@@ -32,6 +32,7 @@ pub mod fs;
 pub mod kinds;
 pub mod kubeconfig;
 pub mod options;
+pub mod params;
 pub mod patch;
 pub mod pdb;
 pub mod protobuf;

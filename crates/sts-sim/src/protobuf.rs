@@ -575,3 +575,57 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn envelope(api_version: &str, kind: &str, raw: Vec<u8>) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        Unknown {
+            type_meta: Some(TypeMeta {
+                api_version: Some(api_version.into()),
+                kind: Some(kind.into()),
+            }),
+            raw: Some(raw),
+            content_encoding: None,
+            content_type: None,
+        }
+        .encode(&mut out)
+        .expect("vec grows");
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = decode(&body);
+            let mut prefixed = MAGIC.to_vec();
+            prefixed.extend_from_slice(&body);
+            let _ = decode(&prefixed);
+        }
+
+        #[test]
+        fn arbitrary_messages_of_every_kind_never_panic(
+            raw in proptest::collection::vec(any::<u8>(), 0..512),
+            which in 0usize..8,
+        ) {
+            let kinds = [("v1", "Pod"), ("v1", "Namespace"), ("v1", "Secret"), ("apps/v1", "StatefulSet"),
+                         ("policy/v1", "Eviction"), ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+                         ("authorization.k8s.io/v1", "SelfSubjectAccessReview"), ("v1", "DeleteOptions")];
+            let (v, k) = kinds[which];
+            if let Ok(obj) = decode(&envelope(v, k, raw)) {
+                // Whatever decodes re-encodes.
+                prop_assert!(encode(&obj).is_some());
+            }
+        }
+
+        #[test]
+        fn arbitrary_json_never_panics_the_encoder(s in "\\PC{0,40}", n in any::<i64>()) {
+            let obj = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": s, "generation": n},
+                "spec": {"containers": [{"name": s, "ports": [{"containerPort": n}]}]}});
+            let _ = encode(&obj);
+        }
+    }
+}

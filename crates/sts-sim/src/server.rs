@@ -15,6 +15,7 @@ use crate::api::{self, DeleteOptions};
 use crate::api_error::{success_status, ApiError};
 use crate::discovery;
 use crate::faults::RequestInfo;
+use crate::params::ListOptions;
 use crate::patch::PatchType;
 use crate::resources::{self, ResourceType};
 use crate::selectors::{FieldSelector, LabelSelector};
@@ -98,18 +99,26 @@ pub fn parse_route(path: &str) -> Route {
         ["apis", g, "v1", ..] if resources::GROUPS.contains(g) => (*g, 3),
         _ => return Route::NotFound,
     };
-    let mut r: Vec<&str> = segs[rest_start..].to_vec();
+    // Object names and namespaces are percent-decoded; a proxy's rest stays as sent.
+    let decoded: Vec<String> = segs
+        .iter()
+        .map(|s| crate::params::decode_path_segment(s).unwrap_or_else(|_| s.to_string()))
+        .collect();
+    let decoded_rest: Vec<&str> = decoded[rest_start..].iter().map(String::as_str).collect();
+    let raw_rest: Vec<&str> = segs[rest_start..].to_vec();
+    let (mut r, mut raw) = (decoded_rest, raw_rest);
     let legacy_watch = r.first() == Some(&"watch");
     if legacy_watch {
         r.remove(0);
+        raw.remove(0);
     }
-    let (namespace, r) = if r.len() >= 3
+    let (namespace, r, raw) = if r.len() >= 3
         && r[0] == "namespaces"
         && resources::lookup(group, r[2]).is_some_and(|rt| rt.namespaced)
     {
-        (Some(r[1].to_string()), r[2..].to_vec())
+        (Some(r[1].to_string()), r[2..].to_vec(), raw[2..].to_vec())
     } else {
-        (None, r)
+        (None, r, raw)
     };
     let Some(rt) = r.first().and_then(|p| resources::lookup(group, p)) else {
         return Route::NotFound;
@@ -121,8 +130,8 @@ pub fn parse_route(path: &str) -> Route {
             return Route::NotFound;
         }
     }
-    let rest = if r.len() > 3 {
-        r[3..].join("/")
+    let rest = if raw.len() > 3 {
+        raw[3..].join("/")
     } else {
         String::new()
     };
@@ -163,9 +172,9 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Whether a boolean flag is set (`true`/`1`).
+    /// Whether a boolean flag is set, as apimachinery converts query booleans.
     pub fn flag(&self, key: &str) -> bool {
-        matches!(self.get(key), Some("true" | "1"))
+        crate::params::go_query_bool(self.get(key))
     }
 
     /// Whether `dryRun=All` was asked.
@@ -279,6 +288,12 @@ async fn handle(
             .and_then(|v| v.to_str().ok())
             .unwrap_or(""),
     );
+    if let Some(bad) = path
+        .split('/')
+        .find_map(|seg| crate::params::decode_path_segment(seg).err())
+    {
+        return error_response(&ApiError::bad_request(format!("invalid path: {bad}")));
+    }
     let route = parse_route(&path);
     if let Route::Resource(p) = &route {
         let info = RequestInfo {
@@ -591,11 +606,7 @@ impl Ctx {
                 if let Some(p) = self.query.get("propagationPolicy") {
                     opts.propagation = Some(p.to_string());
                 }
-                if let Some(g) = self
-                    .query
-                    .get("gracePeriodSeconds")
-                    .and_then(|g| g.parse().ok())
-                {
+                if let Some(g) = crate::params::query_int64(self.query.get("gracePeriodSeconds"))? {
                     opts.grace_period_seconds = Some(g);
                 }
                 opts.dry_run |= dry;
@@ -651,29 +662,28 @@ impl Ctx {
         match self.method {
             Method::GET => {
                 let (labels, fields) = self.selectors(rt)?;
-                if self.query.flag("watch") || p.legacy_watch {
+                let mut list_opts = ListOptions::parse(|k| self.query.get(k))?;
+                list_opts.watch |= p.legacy_watch;
+                if list_opts.watch {
                     let opts = watch::WatchOptions {
                         rt,
                         namespace: ns.map(str::to_string),
                         labels,
                         fields,
-                        resource_version: self
-                            .query
-                            .get("resourceVersion")
-                            .and_then(|v| v.parse().ok()),
-                        timeout: self
-                            .query
-                            .get("timeoutSeconds")
-                            .and_then(|t| t.parse().ok())
-                            .map(Duration::from_secs)
+                        resource_version: list_opts.resource_version_number()?,
+                        timeout: list_opts
+                            .timeout_seconds
+                            .filter(|t| *t > 0)
+                            .map(|t| Duration::from_secs(t as u64))
                             .unwrap_or(Duration::from_secs(1800)),
-                        bookmarks: self.query.flag("allowWatchBookmarks"),
-                        send_initial_events: self.query.flag("sendInitialEvents"),
+                        bookmarks: list_opts.allow_watch_bookmarks,
+                        send_initial_events: list_opts.send_initial_events == Some(true),
                         table: self.wants_table().then(|| self.include_object()),
                     };
                     return watch::serve(st.clone(), opts);
                 }
-                self.list(rt, ns, &labels, &fields)
+                list_opts.check_list_version(st.store.resource_version())?;
+                self.list(rt, ns, &labels, &fields, list_opts.limit)
             }
             Method::POST => {
                 let body = parse_json(&self.body)?;
@@ -711,6 +721,7 @@ impl Ctx {
         ns: Option<&str>,
         labels: &LabelSelector,
         fields: &FieldSelector,
+        limit: i64,
     ) -> Result<Response, ApiError> {
         let (items, rv) = self.state.store.list(rt, ns);
         let selected_items: Vec<Value> = items
@@ -727,10 +738,8 @@ impl Ctx {
                 })?,
             None => 0,
         };
-        let limit: usize = self
-            .query
-            .get("limit")
-            .and_then(|l| l.parse().ok())
+        let limit: usize = usize::try_from(limit)
+            .ok()
             .filter(|l| *l > 0)
             .unwrap_or(usize::MAX);
         let total = selected_items.len();
