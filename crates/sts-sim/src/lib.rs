@@ -18,6 +18,7 @@
 pub mod admin;
 pub mod api;
 pub mod api_error;
+pub mod apply;
 pub mod authz;
 pub mod cluster;
 pub mod containers;

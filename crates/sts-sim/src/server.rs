@@ -591,14 +591,25 @@ impl Ctx {
             }
             Method::PATCH => {
                 let kind = self.patch_type()?;
-                let obj = match api::patch(st, rt, ns, name, sub, kind, &self.body, dry) {
-                    Err(e) if e.code == 404 && kind == PatchType::Apply => {
-                        let body = parse_json(&self.body)?;
-                        let created = api::create(st, rt, ns, body, dry)?;
-                        return Ok(json_response(StatusCode::CREATED, &created));
-                    }
-                    other => other?,
-                };
+                if kind == PatchType::Apply && sub.is_none() {
+                    let (obj, created) = api::server_side_apply(
+                        st,
+                        rt,
+                        ns,
+                        name,
+                        &self.body,
+                        self.query.get("fieldManager"),
+                        self.query.flag("force"),
+                        dry,
+                    )?;
+                    let code = if created {
+                        StatusCode::CREATED
+                    } else {
+                        StatusCode::OK
+                    };
+                    return Ok(json_response(code, &obj));
+                }
+                let obj = api::patch(st, rt, ns, name, sub, kind, &self.body, dry)?;
                 Ok(json_response(StatusCode::OK, &obj))
             }
             Method::DELETE => {
