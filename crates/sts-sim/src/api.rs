@@ -454,6 +454,11 @@ where
         let mut next = compute(cur)?;
         if let Some(m) = next["metadata"].as_object_mut() {
             m.remove("selfLink");
+            // Go's ObjectMeta drops empty labels/annotations maps (omitempty).
+            m.retain(|k, v| {
+                !(matches!(k.as_str(), "labels" | "annotations")
+                    && v.as_object().is_some_and(|o| o.is_empty()))
+            });
         }
         // Field ownership is the server's: an apply computed it, other writes keep it.
         if !next["metadata"]
