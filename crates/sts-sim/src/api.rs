@@ -461,10 +461,8 @@ where
             });
         }
         // Field ownership is the server's: an apply computed it, other writes keep it.
-        if !next["metadata"]
-            .get("managedFields")
-            .is_some_and(|_| sub == Some(APPLY))
-        {
+        let applied = sub == Some(APPLY) && next["metadata"].get("managedFields").is_some();
+        if !applied {
             match cur["metadata"].get("managedFields") {
                 Some(mf) if next["metadata"].is_object() => {
                     next["metadata"]["managedFields"] = mf.clone();

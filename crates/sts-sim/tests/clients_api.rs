@@ -5,13 +5,11 @@
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::Api;
 use sts_sim::testing::{stderr, stdout, visits_app_manifest, E2e};
 
-const WAIT: Duration = Duration::from_secs(60);
 
 fn script(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
