@@ -2,7 +2,7 @@
 //! `application/vnd.kubernetes.protobuf` are decoded, answers come back in protobuf when
 //! the client's Accept lists it first, and malformed bodies get a 400 naming the problem.
 
-use serde_json::{json, Value};
+use serde_json::json;
 use sts_sim::protobuf::{self, MEDIA_TYPE};
 use sts_sim::{Cluster, ClusterOptions};
 
