@@ -676,12 +676,17 @@ impl Ctx {
                 let mut list_opts = ListOptions::parse(|k| self.query.get(k))?;
                 list_opts.watch |= p.legacy_watch;
                 if list_opts.watch {
+                    let mut since = list_opts.resource_version_number()?;
+                    if list_opts.send_initial_events == Some(false) && since.is_none() {
+                        // `sendInitialEvents=false` without a version: changes from now on only.
+                        since = Some(st.store.resource_version());
+                    }
                     let opts = watch::WatchOptions {
                         rt,
                         namespace: ns.map(str::to_string),
                         labels,
                         fields,
-                        resource_version: list_opts.resource_version_number()?,
+                        resource_version: since,
                         timeout: list_opts
                             .timeout_seconds
                             .filter(|t| *t > 0)

@@ -202,6 +202,17 @@ async fn resource_version_match_and_streaming_lists() {
         "true"
     );
     assert_eq!(evs[2]["object"]["metadata"]["resourceVersion"], rv.as_str());
+    // sendInitialEvents=false: no initial events, changes only.
+    let a = request(
+        &cluster,
+        "GET",
+        &q("watch=1&sendInitialEvents=false&resourceVersionMatch=NotOlderThan&timeoutSeconds=1"),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(a.code, 200);
+    assert!(events(&a.body).is_empty(), "{:?}", events(&a.body));
     // sendInitialEvents without NotOlderThan is refused, as upstream.
     let a = request(
         &cluster,
