@@ -202,10 +202,13 @@ pub fn to_fields_v1(set: &FieldSet) -> Value {
             let entry = cur
                 .entry(el.clone())
                 .or_insert_with(|| Value::Object(Map::new()));
-            cur = match entry {
-                Value::Object(m) => m,
-                _ => unreachable!("FieldsV1 nodes are objects"),
+            if !entry.is_object() {
+                *entry = Value::Object(Map::new());
+            }
+            let Value::Object(m) = entry else {
+                break;
             };
+            cur = m;
         }
     }
     Value::Object(root)
@@ -372,6 +375,21 @@ pub fn apply(
     config: &Value,
     req: &ApplyRequest<'_>,
 ) -> Result<Value, ApiError> {
+    if !config.is_object() {
+        return Err(ApiError::bad_request(
+            "the applied configuration must be an object",
+        ));
+    }
+    if !config["metadata"].is_null() && !config["metadata"].is_object() {
+        return Err(ApiError::bad_request(
+            "the applied configuration's metadata must be an object",
+        ));
+    }
+    if live
+        .is_some_and(|l| !l.is_object() || !(l["metadata"].is_object() || l["metadata"].is_null()))
+    {
+        return Err(ApiError::internal("the stored object is not an object"));
+    }
     let name = config["metadata"]["name"].as_str().unwrap_or("");
     let empty = json!({});
     let live_obj = live.unwrap_or(&empty);
@@ -463,7 +481,14 @@ pub fn apply(
             fields: applied,
         }),
     }
-    merged["metadata"]["managedFields"] = entries_to_json(&entries);
+    let Some(m) = merged.as_object_mut() else {
+        return Err(ApiError::bad_request("the merged object is not an object"));
+    };
+    let meta = m.entry("metadata").or_insert_with(|| json!({}));
+    if !meta.is_object() {
+        *meta = json!({});
+    }
+    meta["managedFields"] = entries_to_json(&entries);
     Ok(merged)
 }
 
@@ -589,5 +614,69 @@ mod tests {
             parse_config(b"kind: ConfigMap\ndata: {a: b}").unwrap()["data"]["a"],
             "b"
         );
+    }
+}
+
+/// Strategies shared by the property tests of the modules that read objects.
+#[cfg(test)]
+pub(crate) mod properties_support {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    /// Arbitrary JSON, biased towards the shapes objects have.
+    pub(crate) fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            "[a-z.%/:{}\"]{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("metadata".to_string()),
+                        Just("spec".to_string()),
+                        Just("containers".to_string()),
+                        Just("name".to_string()),
+                        Just("finalizers".to_string()),
+                        Just("managedFields".to_string()),
+                        Just("fieldsV1".to_string()),
+                        "[a-zA-Z:.]{1,6}",
+                    ],
+                    inner,
+                    0..4
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::properties_support::json_value;
+    use super::*;
+    use crate::resources::{CONFIGMAPS, PODS};
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn apply_never_panics(live in json_value(), config in json_value(), force in any::<bool>()) {
+            let req = ApplyRequest { manager: "m", force };
+            for rt in [&CONFIGMAPS, &PODS] {
+                let _ = apply(rt, Some(&live), &config, &req);
+                let _ = apply(rt, None, &config, &req);
+            }
+            let _ = from_fields_v1(&live);
+            let set = fields_of(&config);
+            prop_assert_eq!(from_fields_v1(&to_fields_v1(&set)).len() <= set.len(), true);
+        }
+
+        #[test]
+        fn parse_config_never_panics(body in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let _ = parse_config(&body);
+        }
     }
 }

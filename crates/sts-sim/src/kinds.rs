@@ -8,6 +8,9 @@ use crate::validation::Cause;
 
 /// Fills what the API server defaults on these kinds.
 pub fn apply_defaults(resource_plural: &str, obj: &mut Value) {
+    if !obj.is_object() {
+        return;
+    }
     match resource_plural {
         "secrets" => default_secret(obj),
         "rolebindings" | "clusterrolebindings" => {
@@ -380,5 +383,28 @@ mod tests {
         );
         let ok = json!({"spec": {"maxUnavailable": "50%"}});
         assert!(validate("poddisruptionbudgets", &ok).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::apply::properties_support::json_value;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn defaults_and_validation_never_panic(obj in json_value(), old in json_value()) {
+            for plural in ["secrets", "roles", "clusterroles", "rolebindings", "clusterrolebindings", "poddisruptionbudgets", "configmaps"] {
+                let mut o = obj.clone();
+                apply_defaults(plural, &mut o);
+                let _ = validate(plural, &o);
+                let _ = validate_update(plural, &old, &o);
+                let _ = row_cells(plural, &o, |_| Value::Null);
+            }
+            let _ = crate::authz::review(&crate::resources::SELFSUBJECTACCESSREVIEWS, "u", obj.clone());
+            let _ = crate::authz::review(&crate::resources::SELFSUBJECTRULESREVIEWS, "u", obj.clone());
+            let _ = crate::pdb::compute(&obj, &[&old], None);
+        }
     }
 }
