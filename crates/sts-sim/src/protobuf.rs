@@ -441,6 +441,54 @@ kinds! {
     "authorization.k8s.io/v1", "SelfSubjectRulesReview" => k8s_pb::api::authorization::v1::SelfSubjectRulesReview;
 }
 
+/// Plain (non-pointer) `omitempty` integers of the served kinds: Go writes them to
+/// protobuf even when zero, but never to JSON.
+const OMIT_ZERO: &[&str] = &[
+    "generation",
+    "observedGeneration",
+    "nodePort",
+    "healthCheckNodePort",
+    "hostPort",
+    "minReadySeconds",
+    "readyReplicas",
+    "currentReplicas",
+    "updatedReplicas",
+    "count",
+    "initialDelaySeconds",
+    "periodSeconds",
+    "successThreshold",
+    "failureThreshold",
+];
+/// Plain `omitempty` booleans of the served kinds (see [`OMIT_ZERO`]).
+const OMIT_FALSE: &[&str] = &[
+    "stdin",
+    "stdinOnce",
+    "tty",
+    "hostNetwork",
+    "hostPID",
+    "hostIPC",
+    "readOnly",
+    "publishNotReadyAddresses",
+    "unschedulable",
+    "denied",
+];
+
+/// Drops what Go's JSON encoding would have omitted from a decoded object.
+fn drop_go_zero_values(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|k, x| match x {
+                Value::Bool(false) => !OMIT_FALSE.contains(&k.as_str()),
+                Value::Number(n) if n.as_i64() == Some(0) => !OMIT_ZERO.contains(&k.as_str()),
+                _ => true,
+            });
+            m.values_mut().for_each(drop_go_zero_values);
+        }
+        Value::Array(a) => a.iter_mut().for_each(drop_go_zero_values),
+        _ => {}
+    }
+}
+
 /// Decodes a protobuf body (`k8s\0` + `runtime.Unknown`) into the object's JSON form,
 /// with its `apiVersion` and `kind`. Every failure names the problem; nothing panics.
 pub fn decode(body: &[u8]) -> Result<Value, DecodeError> {
@@ -469,6 +517,7 @@ pub fn decode(body: &[u8]) -> Result<Value, DecodeError> {
     })?;
     let mut obj = decoder(unknown.raw.as_deref().unwrap_or_default())
         .map_err(|e| DecodeError(format!("the {kind} in the body is malformed: {e}")))?;
+    drop_go_zero_values(&mut obj);
     if let Some(m) = obj.as_object_mut() {
         m.insert("apiVersion".into(), Value::String(api_version));
         m.insert("kind".into(), Value::String(kind));
@@ -546,6 +595,25 @@ mod tests {
                 "readinessProbe": {"httpGet": {"port": "http", "path": "/"}}}]},
             "status": {"podIPs": [{"ip": "10.0.0.1"}]}});
         assert_eq!(decode(&encode(&pod).unwrap()).unwrap(), pod);
+    }
+
+    #[test]
+    fn go_zero_values_are_dropped_as_json_would() {
+        let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "generation": 0},
+            "spec": {"ports": [{"port": 80, "nodePort": 0, "targetPort": 8080}], "healthCheckNodePort": 0,
+                     "publishNotReadyAddresses": false}});
+        let back = decode(&encode(&svc).unwrap()).unwrap();
+        assert_eq!(
+            back["spec"],
+            json!({"ports": [{"port": 80, "targetPort": 8080}]})
+        );
+        assert!(back["metadata"].get("generation").is_none());
+        let sts = json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "w"}, "spec": {"replicas": 0}});
+        assert_eq!(
+            decode(&encode(&sts).unwrap()).unwrap()["spec"]["replicas"],
+            0,
+            "pointer fields keep 0"
+        );
     }
 
     #[test]
