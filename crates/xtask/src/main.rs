@@ -92,12 +92,13 @@ enum Command {
         #[arg(long)]
         released: bool,
     },
-    /// Regenerate completions/ and man/ from the binaries (or only --check them).
+    /// Regenerate completions/ and man/ from the binaries built with their generators
+    /// (--features kube-sts/generators), or only --check them.
     Completions {
         /// Fail if a checked-in file differs instead of writing.
         #[arg(long)]
         check: bool,
-        /// Use the binaries in DIR instead of building debug ones.
+        /// Use the binaries in DIR (built with the generators) instead of building debug ones.
         #[arg(long, value_name = "DIR")]
         from: Option<PathBuf>,
     },
@@ -249,7 +250,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Completions { check, from } => {
             let bin_dir = match from {
                 Some(dir) => dir,
-                None => paths::build(Profile::Debug)?,
+                None => paths::build_with_generators()?,
             };
             let files = completions::generate(&bin_dir)?;
             if check {

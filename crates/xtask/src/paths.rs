@@ -81,6 +81,26 @@ pub fn build(profile: Profile) -> Result<PathBuf> {
     Ok(profile.dir())
 }
 
+/// Builds the debug binaries with the hidden completion and man page generators
+/// (`--features kube-sts/generators`, which release builds leave out) and returns their
+/// directory.
+pub fn build_with_generators() -> Result<PathBuf> {
+    let status = cargo()
+        .args([
+            "build",
+            "--workspace",
+            "--bins",
+            "--features",
+            "kube-sts/generators",
+        ])
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("cargo build --features kube-sts/generators failed ({status})");
+    }
+    Ok(Profile::Debug.dir())
+}
+
 /// Builds the three plugins with the release profile for `target` (default: the host) and
 /// returns the directory of their binaries (`target/<triple>/release` for a target).
 pub fn build_release(target: Option<&str>) -> Result<PathBuf> {
