@@ -22,6 +22,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Arg, ArgAction, Command, CommandFactory, ValueHint};
+#[cfg(feature = "generators")]
 use clap_complete::{Generator, Shell};
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet};
 use k8s_openapi::api::core::v1::Namespace;
@@ -76,6 +77,15 @@ pub async fn intercept<C: CommandFactory>() -> Option<ExitCode> {
             run_complete(C::command(), &args[2..]).await;
             Some(ExitCode::SUCCESS)
         }
+        Some(arg @ (COMPLETIONS_ARG | MAN_ARG)) if !cfg!(feature = "generators") => {
+            eprintln!(
+                "error: {arg} is not in this build (release binaries leave the completion and man \
+                 page generators out)\nhint: the scripts and pages are in completions/ and man/; \
+                 to regenerate them run `cargo xtask completions`"
+            );
+            Some(ExitCode::from(2))
+        }
+        #[cfg(feature = "generators")]
         Some(COMPLETIONS_ARG) => {
             let shell = args.get(2).and_then(|s| s.parse::<Shell>().ok());
             let Some(shell) = shell else {
@@ -86,6 +96,7 @@ pub async fn intercept<C: CommandFactory>() -> Option<ExitCode> {
             generate_script(C::command(), shell, &mut out);
             Some(write_stdout(&out))
         }
+        #[cfg(feature = "generators")]
         Some(MAN_ARG) => {
             let mut out = Vec::new();
             if render_man(C::command(), &mut out).is_err() {
@@ -110,6 +121,7 @@ pub fn binary_name(cmd: &Command) -> String {
     cmd.get_name().replace(' ', "-")
 }
 
+#[cfg(feature = "generators")]
 /// Writes the static completion script of `shell` for direct calls of the binary
 /// (`kubectl-sts-visits ...`). `kubectl sts-visits ...` completes through kubectl instead.
 pub fn generate_script(mut cmd: Command, shell: Shell, out: &mut dyn Write) {
@@ -117,11 +129,13 @@ pub fn generate_script(mut cmd: Command, shell: Shell, out: &mut dyn Write) {
     clap_complete::generate(shell, &mut cmd, bin, out);
 }
 
+#[cfg(feature = "generators")]
 /// The file name of the static script for `shell` (`kubectl-sts-visits.bash`, `_kubectl-sts-visits`).
 pub fn script_file_name(cmd: &Command, shell: Shell) -> String {
     shell.file_name(&binary_name(cmd))
 }
 
+#[cfg(feature = "generators")]
 /// Renders the man page (section 1) of the binary.
 pub fn render_man(cmd: Command, out: &mut dyn Write) -> std::io::Result<()> {
     let title = binary_name(&cmd);
@@ -950,6 +964,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "generators")]
     #[test]
     fn script_names_and_man_page() {
         let cmd = Cli::command();

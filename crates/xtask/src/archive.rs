@@ -1,5 +1,5 @@
-//! Release archives: deterministic `.tar.gz` files krew accepts (regular files only, no links,
-//! no `..`), their sha256, and unpacking them with krew's rules.
+//! Release archives: deterministic `.tar.gz` and `.zip` (Windows) files krew accepts (regular
+//! files only, no links, no `..`), their sha256, and unpacking them with krew's rules.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
@@ -55,6 +55,56 @@ pub fn write_tar_gz(path: &Path, entries: &[Entry], level: u32) -> Result<()> {
     let mut file = gz.finish()?;
     file.flush()?;
     Ok(())
+}
+
+/// Writes `entries` as a zip (deflate at `level` 0-9) with fixed times (1980-01-01, zip's
+/// earliest) and order, so the same inputs always give the same bytes. krew tells zip from
+/// tar.gz by content, and Windows users can open it without extra tools.
+pub fn write_zip(path: &Path, entries: &[Entry], level: u32) -> Result<()> {
+    use zip::write::SimpleFileOptions;
+    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut zip = zip::ZipWriter::new(file);
+    let mut sorted: Vec<&Entry> = entries.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    for entry in sorted {
+        if entry.name.contains(['/', '\\']) || entry.name == ".." || entry.name.is_empty() {
+            bail!("archive entries are plain file names, not {:?}", entry.name);
+        }
+        let bytes = std::fs::read(&entry.source)
+            .with_context(|| format!("reading {}", entry.source.display()))?;
+        let options = SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(i64::from(level)))
+            .last_modified_time(zip::DateTime::default())
+            .unix_permissions(entry.mode);
+        zip.start_file(entry.name.as_str(), options)
+            .with_context(|| format!("adding {}", entry.name))?;
+        zip.write_all(&bytes)?;
+    }
+    zip.finish()?.flush()?;
+    Ok(())
+}
+
+/// The names of the entries of a `.zip`, refusing what krew refuses (links, paths leaving it).
+pub fn list_zip(path: &Path) -> Result<Vec<String>> {
+    let mut zip = zip::ZipArchive::new(File::open(path)?)
+        .with_context(|| format!("{} is not a zip", path.display()))?;
+    let mut names = Vec::new();
+    for i in 0..zip.len() {
+        let entry = zip.by_index(i)?;
+        let name = entry.name()?.into_owned();
+        if entry.is_symlink() {
+            bail!("{name}: krew accepts only regular files and folders, not a link");
+        }
+        let kind = if entry.is_dir() {
+            tar::EntryType::Directory
+        } else {
+            tar::EntryType::Regular
+        };
+        check_entry(&name, kind)?;
+        names.push(name);
+    }
+    Ok(names)
 }
 
 /// The lowercase hex sha256 of a file, as krew manifests spell it.
@@ -156,6 +206,46 @@ mod tests {
             mode: 0o755,
         }];
         assert!(write_tar_gz(&dir.path().join("c.tar.gz"), &bad, 1).is_err());
+    }
+
+    #[test]
+    fn zips_are_deterministic_and_hold_plain_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = dir.path().join("tool.exe");
+        std::fs::write(&exe, b"MZ not really").unwrap();
+        let license = dir.path().join("LICENSE");
+        std::fs::write(&license, b"Apache-2.0").unwrap();
+        let entries = [
+            Entry {
+                name: "tool.exe".into(),
+                source: exe.clone(),
+                mode: 0o755,
+            },
+            Entry {
+                name: "LICENSE".into(),
+                source: license,
+                mode: 0o644,
+            },
+        ];
+        let a = dir.path().join("a.zip");
+        let b = dir.path().join("b.zip");
+        write_zip(&a, &entries, 9).unwrap();
+        write_zip(&b, &entries, 9).unwrap();
+        assert_eq!(sha256_file(&a).unwrap(), sha256_file(&b).unwrap());
+        assert_eq!(list_zip(&a).unwrap(), ["LICENSE", "tool.exe"]);
+        let mut zip = zip::ZipArchive::new(File::open(&a).unwrap()).unwrap();
+        let mut bytes = Vec::new();
+        zip.by_name("tool.exe")
+            .unwrap()
+            .read_to_end(&mut bytes)
+            .unwrap();
+        assert_eq!(bytes, std::fs::read(&exe).unwrap());
+        let bad = [Entry {
+            name: "..\\tool.exe".into(),
+            source: exe,
+            mode: 0o755,
+        }];
+        assert!(write_zip(&dir.path().join("c.zip"), &bad, 1).is_err());
     }
 
     #[test]

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
+use xtask::digests::Pending;
 use xtask::paths::{self, Profile};
-use xtask::{archive, completions, dist, install, manifest};
+use xtask::{completions, dist, install, manifest, validate};
 
 #[derive(Parser)]
 #[command(
@@ -43,44 +44,61 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         prefix: Option<PathBuf>,
     },
-    /// Build the host's release archive, print its sha256, and fill plugins/*.yaml.
+    /// Release archives of one platform (each plugin's binary and LICENSE, with a .sha256
+    /// file), and/or the krew manifests rendered from plugins/templates with the digests.
     Dist {
         /// The release version (vMAJOR.MINOR.PATCH).
         #[arg(long, value_name = "vX.Y.Z")]
         version: String,
+        /// The Rust target the binaries are for (default: the host), e.g.
+        /// aarch64-unknown-linux-musl; names the archives' platform.
+        #[arg(long, value_name = "TRIPLE")]
+        target: Option<String>,
+        /// Package the binaries in DIR instead of building release ones.
+        #[arg(long, value_name = "DIR", conflicts_with = "no_archives")]
+        from: Option<PathBuf>,
+        /// Where to put the archives and their .sha256 files (default: target/dist).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Build no archives (only render manifests from digests passed in).
+        #[arg(long, requires = "manifests")]
+        no_archives: bool,
+        /// Render the three manifests into DIR (e.g. plugins).
+        #[arg(long, value_name = "DIR")]
+        manifests: Option<PathBuf>,
+        /// A folder of .sha256 files of archives built elsewhere (repeatable).
+        #[arg(long, value_name = "DIR")]
+        checksums: Vec<PathBuf>,
+        /// One archive's digest (repeatable): kubectl-sts-pvc_v1.0.0_darwin_arm64.tar.gz=HEX.
+        #[arg(long = "sha256", value_name = "FILE=HEX")]
+        digests: Vec<String>,
+        /// Write the explicit placeholder {{sha256 OS/ARCH}} for digests not passed in (a
+        /// template for a version not released yet) instead of failing.
+        #[arg(long)]
+        pending: bool,
         /// Download folder of the archives (default: the GitHub release of the version).
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
-        /// Another platform's archive, built elsewhere (repeatable): linux/arm64=PATH.
-        #[arg(long = "archive", value_name = "OS/ARCH=PATH")]
-        archives: Vec<String>,
-        /// Another platform's digest (repeatable): darwin/arm64=HEX.
-        #[arg(long = "sha256", value_name = "OS/ARCH=HEX")]
-        digests: Vec<String>,
-        /// Write the placeholder digest for platforms with none.
-        #[arg(long)]
-        allow_missing: bool,
-        /// Package the binaries in DIR instead of building release ones.
-        #[arg(long, value_name = "DIR")]
-        from: Option<PathBuf>,
-        /// Where to put the archive (default: target/dist).
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Where to write the manifests (default: plugins/).
-        #[arg(long, value_name = "DIR")]
-        manifests: Option<PathBuf>,
         /// gzip level, 0-9.
         #[arg(long, default_value_t = 9, value_parser = clap::value_parser!(u32).range(0..=9))]
         level: u32,
     },
-    /// Check plugins/*.yaml against krew's rules.
-    Validate,
-    /// Regenerate completions/ and man/ from the binaries (or only --check them).
+    /// Check krew manifests (default: plugins/*.yaml) against krew's rules, parsing YAML with
+    /// its types (a digest must be a quoted string).
+    Validate {
+        /// Manifests to check, named <plugin>.yaml.
+        files: Vec<PathBuf>,
+        /// Refuse {{sha256 OS/ARCH}} placeholders (for released manifests).
+        #[arg(long)]
+        released: bool,
+    },
+    /// Regenerate completions/ and man/ from the binaries built with their generators
+    /// (--features kube-sts/generators), or only --check them.
     Completions {
         /// Fail if a checked-in file differs instead of writing.
         #[arg(long)]
         check: bool,
-        /// Use the binaries in DIR instead of building debug ones.
+        /// Use the binaries in DIR (built with the generators) instead of building debug ones.
         #[arg(long, value_name = "DIR")]
         from: Option<PathBuf>,
     },
@@ -140,59 +158,83 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Dist {
             version,
-            base_url,
-            archives,
-            digests,
-            allow_missing,
+            target,
             from,
             out,
+            no_archives,
             manifests,
+            checksums,
+            digests,
+            pending,
+            base_url,
             level,
         } => {
             if !manifest::is_semver(&version) {
                 bail!("--version {version:?} must be semver with a leading v (v1.2.3)");
             }
-            let bin_dir = match from {
-                Some(dir) => dir,
-                None => paths::build(Profile::Release)?,
-            };
-            let out = out.unwrap_or_else(|| paths::target_dir().join("dist"));
-            let archive_path = dist::host_archive(&bin_dir, &root, &out, &version, level)?;
-            let digest = archive::sha256_file(&archive_path)?;
-            println!("{digest}  {}", archive_path.display());
-            let (os, arch) = manifest::host_platform();
-            let mut known = BTreeMap::from([(format!("{os}/{arch}"), digest)]);
-            for spec in archives {
-                let (platform, path) = dist::parse_platform_value(&spec)?;
-                let digest = archive::sha256_file(std::path::Path::new(&path))?;
-                println!("{digest}  {path}");
-                known.insert(platform, digest);
+            let mut known = BTreeMap::new();
+            if !no_archives {
+                let (os, arch) = match &target {
+                    Some(triple) => dist::platform_of_target(triple)?,
+                    None => manifest::host_platform(),
+                };
+                let bin_dir = match from {
+                    Some(dir) => dir,
+                    None => paths::build_release(target.as_deref())?,
+                };
+                let out = out.unwrap_or_else(|| paths::target_dir().join("dist"));
+                let built =
+                    dist::build_archives(&bin_dir, &root, &out, &version, (&os, &arch), level)?;
+                for (path, digest) in built {
+                    println!("{digest}  {}", path.display());
+                    let name = path.file_name().context("archive name")?;
+                    known.insert(name.to_string_lossy().into_owned(), digest);
+                }
             }
-            for spec in digests {
-                let (platform, hex) = dist::parse_platform_value(&spec)?;
-                known.insert(platform, hex);
+            for dir in checksums {
+                known.extend(dist::read_checksums(&dir)?);
             }
-            let base_url = base_url.unwrap_or_else(|| dist::default_base_url(&version));
-            let manifests = manifests.unwrap_or_else(|| root.join("plugins"));
-            let written = dist::fill_manifests(
-                &root.join("plugins").join("templates"),
-                &manifests,
-                &version,
-                &base_url,
-                &known,
-                allow_missing,
-            )?;
-            for path in written {
-                println!("wrote {}", path.display());
+            for arg in digests {
+                let (name, hex) = dist::parse_digest_arg(&arg)?;
+                known.insert(name, hex);
+            }
+            if let Some(manifests) = manifests {
+                let base_url = base_url.unwrap_or_else(|| dist::default_base_url(&version));
+                let pending = if pending {
+                    Pending::Allow
+                } else {
+                    Pending::Refuse
+                };
+                let written = dist::fill_manifests(
+                    &root.join("plugins").join("templates"),
+                    &manifests,
+                    &version,
+                    &base_url,
+                    &known,
+                    pending,
+                )?;
+                for path in written {
+                    println!("wrote {}", path.display());
+                }
             }
         }
-        Command::Validate => {
+        Command::Validate { files, released } => {
+            let files = if files.is_empty() {
+                xtask::plugins::PLUGINS
+                    .iter()
+                    .map(|p| root.join("plugins").join(format!("{}.yaml", p.name)))
+                    .collect()
+            } else {
+                files
+            };
+            let pending = if released {
+                Pending::Refuse
+            } else {
+                Pending::Allow
+            };
             let mut bad = 0;
-            for plugin in xtask::plugins::PLUGINS {
-                let path = root.join("plugins").join(format!("{}.yaml", plugin.name));
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading {}", path.display()))?;
-                let problems = manifest::validate(plugin.name, &manifest::parse(&text)?);
+            for path in &files {
+                let problems = validate::file(path, pending);
                 for p in &problems {
                     println!("{}: {p}", path.display());
                 }
@@ -202,13 +244,13 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
             if bad > 0 {
-                bail!("{bad} problem(s)");
+                bail!("{bad} problem(s) in krew manifests");
             }
         }
         Command::Completions { check, from } => {
             let bin_dir = match from {
                 Some(dir) => dir,
-                None => paths::build(Profile::Debug)?,
+                None => paths::build_with_generators()?,
             };
             let files = completions::generate(&bin_dir)?;
             if check {

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
+use crate::digests::{self, Pending};
+
 /// The only manifest apiVersion krew reads.
 pub const API_VERSION: &str = "krew.googlecontainertools.github.com/v1alpha2";
 /// `krew search` cuts short descriptions here.
@@ -19,9 +21,6 @@ pub const PLATFORMS: [(&str, &str); 5] = [
     ("darwin", "arm64"),
     ("windows", "amd64"),
 ];
-/// A digest for platforms whose archive was not built yet (valid in form, never a real one).
-pub const PLACEHOLDER_SHA256: &str =
-    "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Names Windows forbids as file names; krew refuses them as plugin names.
 const WINDOWS_FORBIDDEN: [&str; 22] = [
@@ -166,9 +165,16 @@ impl Manifest {
     }
 }
 
-/// Parses a manifest's YAML.
+/// Parses a manifest's YAML keeping YAML's types, as krew's decoder does: a `sha256` that is not
+/// a string for krew (an unquoted `000…0` is the number 0) is an error naming the platform,
+/// before the typed parse.
 pub fn parse(text: &str) -> Result<Manifest> {
-    serde_norway::from_str(text).context("not a krew Plugin manifest")
+    let doc: serde_norway::Value = serde_norway::from_str(text).context("not a YAML document")?;
+    let typing = digests::typing_problems(text, &doc);
+    if !typing.is_empty() {
+        bail!("{}", typing.join("; "));
+    }
+    serde_norway::from_value(doc).context("not a krew Plugin manifest")
 }
 
 /// Whether `name` is a plugin name krew accepts (`^[\w-]+$`, not a Windows device name).
@@ -213,15 +219,15 @@ pub fn is_semver(version: &str) -> bool {
         && build.is_none_or(ident_ok)
 }
 
-fn is_sha256(s: &str) -> bool {
-    s.len() == 64
-        && s.chars()
-            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+/// Every problem krew (and the index's CI) would find in the manifest stored as
+/// `<file_stem>.yaml`; empty when it is valid. Placeholders count as problems.
+pub fn validate(file_stem: &str, m: &Manifest) -> Vec<String> {
+    validate_with(file_stem, m, Pending::Refuse)
 }
 
-/// Every problem krew (and the index's CI) would find in the manifest stored as
-/// `<file_stem>.yaml`; empty when it is valid.
-pub fn validate(file_stem: &str, m: &Manifest) -> Vec<String> {
+/// [`validate`], except that with [`Pending::Allow`] a template's explicit `{{sha256 OS/ARCH}}`
+/// placeholders pass (each must name its own platform).
+pub fn validate_with(file_stem: &str, m: &Manifest, pending: Pending) -> Vec<String> {
     let mut problems = Vec::new();
     let mut fail = |p: String| problems.push(p);
     if m.api_version != API_VERSION {
@@ -282,13 +288,14 @@ pub fn validate(file_stem: &str, m: &Manifest) -> Vec<String> {
         if p.uri.is_empty() {
             fail(format!("{at}: `uri` has to be set"));
         }
-        if p.sha256.is_empty() {
-            fail(format!("{at}: `sha256` sum has to be set"));
-        } else if !is_sha256(&p.sha256) {
-            fail(format!(
-                "{at}: `sha256` value {} must be 64 lowercase hex digits",
-                p.sha256
-            ));
+        let platform = p
+            .selector
+            .as_ref()
+            .and_then(|s| s.match_labels.as_ref())
+            .and_then(|l| Some(format!("{}/{}", l.get("os")?, l.get("arch")?)))
+            .unwrap_or_else(|| at.clone());
+        if let Some(problem) = digests::problem(&p.sha256, &platform, pending) {
+            fail(format!("{at}: {problem}"));
         }
         if p.bin.is_empty() {
             fail(format!("{at}: `bin` has to be set"));
@@ -358,8 +365,16 @@ pub fn validate(file_stem: &str, m: &Manifest) -> Vec<String> {
 /// Lines of a template that are about the template only (dropped from the output).
 pub const TEMPLATE_COMMENT: &str = "# template:";
 
+/// The comment a rendered manifest starts with while some digest is still a placeholder.
+pub const UNRELEASED_NOTICE: &str = "\
+# UNRELEASED: krew cannot install this file. Its `{{sha256 OS/ARCH}}` values are placeholders
+# that the release workflow fills (`cargo xtask dist`); install with the manifest attached to a
+# GitHub release instead (README, Install).
+";
+
 /// Fills a template: `{{version}}`, `{{base_url}}` and `{{sha256 OS/ARCH}}`; drops the lines
-/// starting with [`TEMPLATE_COMMENT`].
+/// starting with [`TEMPLATE_COMMENT`]. A digest may be a placeholder
+/// ([`digests::placeholder`]); the output then starts with [`UNRELEASED_NOTICE`].
 pub fn render(
     template: &str,
     version: &str,
@@ -371,6 +386,7 @@ pub fn render(
         .filter(|line| !line.starts_with(TEMPLATE_COMMENT))
         .collect();
     let mut out = String::with_capacity(template.len());
+    let mut pending = false;
     let mut rest = template.as_str();
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
@@ -384,6 +400,7 @@ pub fn render(
             Some(("sha256", platform)) => sha256
                 .get(platform.trim())
                 .cloned()
+                .inspect(|v| pending |= digests::placeholder_platform(v).is_some())
                 .with_context(|| format!("no sha256 for {platform}"))?,
             _ => bail!("unknown template field {key:?}"),
         };
@@ -391,6 +408,9 @@ pub fn render(
         rest = &rest[start + len + 2..];
     }
     out.push_str(rest);
+    if pending {
+        out.insert_str(0, UNRELEASED_NOTICE);
+    }
     Ok(out)
 }
 
@@ -465,11 +485,11 @@ spec:
   platforms:
   - selector: {{matchLabels: {{os: linux}}}}
     uri: https://example.com/a.tar.gz
-    sha256: {sha}
+    sha256: "{sha}"
     bin: demo
   - selector: {{matchExpressions: [{{key: arch, operator: In, values: [amd64]}}]}}
     uri: https://example.com/a.tar.gz
-    sha256: {sha}
+    sha256: "{sha}"
     bin: demo
 "#,
             sha = "a".repeat(64)

@@ -81,6 +81,44 @@ pub fn build(profile: Profile) -> Result<PathBuf> {
     Ok(profile.dir())
 }
 
+/// Builds the debug binaries with the hidden completion and man page generators
+/// (`--features kube-sts/generators`, which release builds leave out) and returns their
+/// directory.
+pub fn build_with_generators() -> Result<PathBuf> {
+    let status = cargo()
+        .args([
+            "build",
+            "--workspace",
+            "--bins",
+            "--features",
+            "kube-sts/generators",
+        ])
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("cargo build --features kube-sts/generators failed ({status})");
+    }
+    Ok(Profile::Debug.dir())
+}
+
+/// Builds the three plugins with the release profile for `target` (default: the host) and
+/// returns the directory of their binaries (`target/<triple>/release` for a target).
+pub fn build_release(target: Option<&str>) -> Result<PathBuf> {
+    let Some(triple) = target else {
+        return build(Profile::Release);
+    };
+    let mut cmd = cargo();
+    cmd.args(["build", "--release", "--locked", "--target", triple]);
+    for plugin in PLUGINS {
+        cmd.args(["--package", &plugin.binary()]);
+    }
+    let status = cmd.status().context("running cargo build")?;
+    if !status.success() {
+        bail!("cargo build --target {triple} failed ({status})");
+    }
+    Ok(target_dir().join(triple).join("release"))
+}
+
 /// Makes sure the debug binaries are fresh the way `cargo test --workspace` builds them
 /// (`cargo test --workspace --no-run`: same selection, same features, dev-dependencies
 /// included), and returns their directory. Under `cargo test --workspace` this is a quick no-op;

@@ -27,6 +27,12 @@ impl Plugin {
         format!("{}{}", self.binary(), std::env::consts::EXE_SUFFIX)
     }
 
+    /// The binary's file name on `os` as krew names it (`windows`: `.exe`).
+    pub fn binary_file_for(&self, os: &str) -> String {
+        let exe = if os == "windows" { ".exe" } else { "" };
+        format!("{}{exe}", self.binary())
+    }
+
     /// The name kubectl looks for on `kubectl sts-visits` (and krew links):
     /// `kubectl-sts_visits`.
     pub fn link(&self) -> String {

@@ -11,7 +11,9 @@
 //!   10, 100, 300), split into the constant part and the per-pod exec/proxy calls.
 //! - rollout step overhead: from the store commit that makes the last pod of a step Ready to
 //!   the commit of the next partition patch, over 50 one-pod steps, and requests per step.
-//! - footprint: binary sizes, `--help` start-up time, peak RSS of sts-visits at 500 replicas.
+//! - footprint: binary sizes against the 8 MiB release limit, start-up to a first answer
+//!   (`--version`, `--help`) next to `kubectl version --client`, peak RSS of sts-visits at 500
+//!   replicas.
 //!
 //! Times are the median and the min-max spread over `--runs` runs (default 3, `--quick`: 1).
 
@@ -342,26 +344,69 @@ async fn rollout_overhead(t: &E2e, out: &mut Value) {
         "requestsPerStep": requests as f64 / N as f64, "gapsMs": gaps});
 }
 
-async fn footprint(t: &E2e, opts: &Opts, out: &mut Value) {
-    println!("\n## footprint");
+/// The release limit of each plugin binary (stripped), checked by the release workflow too.
+const BINARY_LIMIT_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Median, min and max milliseconds of `runs` runs of `program args` to its exit.
+async fn startup_ms(program: &std::path::Path, args: &[&str], runs: usize) -> (f64, f64, f64) {
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let mut cmd = tokio::process::Command::new(program);
+        cmd.args(args);
+        times.push(ms(time_cmd(cmd).await.0));
+    }
+    stats(times)
+}
+
+/// Each plugin binary's size against [`BINARY_LIMIT_BYTES`], and its start-up to a first answer
+/// (`--version`, `--help`: no cluster involved) next to kubectl's `version --client`.
+async fn binary_footprint() -> Value {
     let mut rows = Vec::new();
     for p in Plugin::ALL {
         let path = plugin_path(p);
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        let mut help = Vec::new();
-        for _ in 0..10 {
-            let mut cmd = tokio::process::Command::new(&path);
-            cmd.arg("--help");
-            help.push(ms(time_cmd(cmd).await.0));
-        }
-        let (med, lo, hi) = stats(help);
+        let within = size <= BINARY_LIMIT_BYTES;
+        let (help, help_lo, help_hi) = startup_ms(&path, &["--help"], 10).await;
+        let (version, version_lo, version_hi) = startup_ms(&path, &["--version"], 10).await;
         println!(
-            "{:<22} {:>8.1} MiB   --help {med:.1} ms ({lo:.1}-{hi:.1})",
+            "{:<22} {:>6.2} MiB ({}, limit {:.0} MiB)   --version {version:.1} ms \
+             ({version_lo:.1}-{version_hi:.1})   --help {help:.1} ms ({help_lo:.1}-{help_hi:.1})",
             p.bin_name(),
-            size as f64 / 1048576.0
+            size as f64 / 1048576.0,
+            if within { "ok" } else { "OVER" },
+            BINARY_LIMIT_BYTES as f64 / 1048576.0
         );
-        rows.push(json!({"binary": p.bin_name(), "bytes": size, "helpMs": {"median": med, "min": lo, "max": hi}}));
+        rows.push(
+            json!({"binary": p.bin_name(), "bytes": size, "withinLimit": within,
+            "versionMs": {"median": version, "min": version_lo, "max": version_hi},
+            "helpMs": {"median": help, "min": help_lo, "max": help_hi}}),
+        );
     }
+    let kubectl = which_kubectl();
+    let kubectl_ms = match &kubectl {
+        Some(path) => {
+            let (med, lo, hi) = startup_ms(path, &["version", "--client"], 10).await;
+            println!(
+                "{:<22}            kubectl version --client {med:.1} ms ({lo:.1}-{hi:.1})",
+                "kubectl"
+            );
+            Some(json!({"median": med, "min": lo, "max": hi}))
+        }
+        None => None,
+    };
+    json!({"limitBytes": BINARY_LIMIT_BYTES, "binaries": rows, "kubectlVersionClientMs": kubectl_ms})
+}
+
+fn which_kubectl() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("kubectl"))
+        .find(|p| p.is_file())
+}
+
+async fn footprint(t: &E2e, opts: &Opts, out: &mut Value) {
+    println!("\n## footprint");
+    let binaries = binary_footprint().await;
     // Peak RSS of sts-visits at 500 replicas (GNU time's maximum resident set size).
     let mut rss_kib = None;
     if std::path::Path::new("/usr/bin/time").exists() {
@@ -389,7 +434,8 @@ async fn footprint(t: &E2e, opts: &Opts, out: &mut Value) {
         None => println!("peak RSS of sts-visits at 500 replicas: n/a (/usr/bin/time missing)"),
     }
     let _ = opts;
-    out["footprint"] = json!({"binaries": rows, "visitsPeakRssKiB500": rss_kib});
+    out["footprint"] = json!({"binaries": binaries["binaries"], "limitBytes": binaries["limitBytes"],
+        "kubectlVersionClientMs": binaries["kubectlVersionClientMs"], "visitsPeakRssKiB500": rss_kib});
 }
 
 #[tokio::main]
