@@ -41,11 +41,13 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
     if digits.is_empty() {
         return Ok(0);
     }
-    // The API server (sts-sim) refuses more than 36 significant digits as too large.
-    if digits.len() > 36 {
-        return Err(too_large());
-    }
-    let mantissa: u128 = digits.parse().map_err(|_| bad())?;
+    // Only ASCII digits are left: a failed parse is an overflow. The API server computes in
+    // i128, so a mantissa beyond that is too large for it whatever the exponent.
+    let mantissa = digits
+        .parse::<i128>()
+        .ok()
+        .and_then(|m| u128::try_from(m).ok())
+        .ok_or_else(too_large)?;
     let scaled = mantissa.checked_shl(exp2).filter(|v| v >> exp2 == mantissa);
     let scaled = scaled.ok_or_else(too_large)?;
     let bytes = if exp10 >= 0 {

@@ -1070,13 +1070,13 @@ fn parse_with_format(s: &str) -> Result<(i128, Format), String> {
     let (int_part, frac_part) = num.split_once('.').unwrap_or((num, ""));
     let digits = format!("{int_part}{frac_part}");
     let digits = digits.trim_start_matches('0');
-    if digits.len() > 36 {
-        return Err("quantity too large".into());
-    }
+    // Only ASCII digits are left, so a failed parse is an i128 overflow.
     let mantissa: i128 = if digits.is_empty() {
         0
     } else {
-        digits.parse().map_err(|_| err())?
+        digits
+            .parse()
+            .map_err(|_| "quantity too large".to_string())?
     };
     // value = mantissa * 10^exp10 * 2^exp2
     let mut exp10: i32 = -(frac_part.len() as i32);
@@ -1103,7 +1103,9 @@ fn parse_with_format(s: &str) -> Result<(i128, Format), String> {
         }
         _ if suffix.starts_with(['e', 'E']) => {
             let e: i32 = suffix[1..].parse().map_err(|_| err())?;
-            exp10 += e;
+            // Any i32 exponent may come in: beyond ±1000 the value is out of range (or rounds
+            // up to 1m), and the arithmetic below must not overflow.
+            exp10 += e.clamp(-1000, 1000);
             Format::DecimalExponent
         }
         _ => return Err(err()),
@@ -1118,8 +1120,10 @@ fn parse_with_format(s: &str) -> Result<(i128, Format), String> {
         m.checked_mul(pow_i128(10, e as u32).ok_or_else(big)?)
             .ok_or_else(big)?
     } else {
-        let d = pow_i128(10, (-e) as u32).unwrap_or(i128::MAX);
-        m / d + i128::from(m % d != 0)
+        match pow_i128(10, e.unsigned_abs()) {
+            Some(d) => m / d + i128::from(m % d != 0),
+            None => i128::from(m != 0),
+        }
     };
     Ok((if neg { -milli } else { milli }, format))
 }
@@ -1131,7 +1135,7 @@ pub fn parse_quantity(s: &str) -> Result<u128, String> {
     if milli < 0 {
         return Err("must be greater than or equal to 0".into());
     }
-    Ok(((milli + 999) / 1000) as u128)
+    Ok(milli.unsigned_abs().div_ceil(1000))
 }
 
 /// The canonical form of a byte count, as Go's `Quantity.String()` writes a BinarySI
