@@ -39,6 +39,7 @@ pub mod state;
 pub mod store;
 pub mod tables;
 pub mod testing;
+pub mod typecheck;
 pub mod validation;
 pub mod watch;
 
