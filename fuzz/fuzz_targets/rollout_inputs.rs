@@ -1,4 +1,4 @@
-//! The rollout annotation (anyone with `patch` writes it) and the rollout flags.
+//! The rollout annotation (anyone with `patch` writes it), the rollout flags and `--http`.
 #![no_main]
 
 use k8s_openapi::api::apps::v1::StatefulSet;
@@ -26,6 +26,9 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(check) = parse_http_check(&text) {
         assert_eq!(parse_http_check(&check.to_string()).ok(), Some(check));
+    }
+    if let Ok(source) = text.parse::<kube_sts::visits::source::HttpSource>() {
+        assert_eq!(source.to_string().parse().as_ref(), Ok(&source));
     }
     let _ = parse_image(&text);
     let _ = parse_env(&text);

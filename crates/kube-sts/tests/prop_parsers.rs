@@ -15,6 +15,7 @@ use kube_sts::rollout::plan::{parse_http_check, parse_steps, resolve_steps, Http
 use kube_sts::rollout::state::{RolloutState, STATE_ANNOTATION};
 use kube_sts::usage::{parse_df, parse_summary};
 use kube_sts::visits::parse::{line_time, parse, preview, Format};
+use kube_sts::visits::source::HttpSource;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -290,6 +291,14 @@ proptest! {
             prop_assert!(check.path.starts_with('/'));
             let again: Result<HttpCheck, _> = parse_http_check(&check.to_string());
             prop_assert_eq!(again.ok(), Some(check));
+        }
+    }
+
+    #[test]
+    fn visits_http_sources_print_then_parse(text in "[0-9a-z-]{0,6}/?[/a-z?=&%.]{0,10}|\\PC{0,20}") {
+        if let Ok(source) = text.parse::<HttpSource>() {
+            prop_assert!(source.path.starts_with('/'));
+            prop_assert_eq!(source.to_string().parse::<HttpSource>(), Ok(source));
         }
     }
 
