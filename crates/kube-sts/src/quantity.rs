@@ -170,6 +170,7 @@ mod tests {
         assert_eq!(parse_bytes("9223372036854775807").unwrap(), MAX_BYTES);
         assert_eq!(parse_bytes("1e-2147483648").unwrap(), 1);
         assert_eq!(parse_bytes("0.0").unwrap(), 0);
+        assert_eq!(parse_bytes("0e45").unwrap(), 0);
         assert_eq!(parse_bytes("-0").unwrap(), 0);
     }
 

@@ -1110,6 +1110,10 @@ fn parse_with_format(s: &str) -> Result<(i128, Format), String> {
         }
         _ => return Err(err()),
     };
+    // Zero is zero whatever the exponent (`0e45`): only a non-zero value can be too large.
+    if mantissa == 0 {
+        return Ok((0, format));
+    }
     // milli = ceil(mantissa * 2^exp2 * 10^(exp10+3))
     let big = || "quantity too large".to_string();
     let m = mantissa
@@ -1379,6 +1383,9 @@ mod tests {
         assert!(parse_quantity("abc").is_err());
         assert!(parse_quantity("1Qi").is_err());
         assert!(parse_quantity("-1Gi").is_err());
+        // Found by fuzzing: zero with an exponent beyond i128 was "too large".
+        assert_eq!(parse_quantity("0e45").unwrap(), 0);
+        assert_eq!(parse_quantity("0.0e2147483647").unwrap(), 0);
         assert_eq!(format_quantity_bytes(5 << 20), "5Mi");
         assert_eq!(format_quantity_bytes(1 << 30), "1Gi");
         assert_eq!(format_quantity_bytes(1_610_612_736), "1536Mi");
