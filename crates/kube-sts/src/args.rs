@@ -90,42 +90,10 @@ pub enum ColorChoice {
     Never,
 }
 
-/// Parses kubectl-style durations: `30s`, `5m`, `1h`, `1m30s`, `250ms`, or bare seconds.
+/// Parses kubectl-style durations (`30s`, `5m`, `1m30s`, `250ms`, bare seconds), bounded by
+/// [`crate::duration::MAX_DURATION`]; see [`crate::duration::parse`].
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err("empty duration".into());
-    }
-    if let Ok(secs) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
-    }
-    let mut total = Duration::ZERO;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| format!("invalid duration {text:?}: missing unit (s, m, h)"))?;
-        if digits == 0 {
-            return Err(format!("invalid duration {text:?}"));
-        }
-        let value: f64 = rest[..digits]
-            .parse()
-            .map_err(|_| format!("invalid duration {text:?}"))?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let factor = match &rest[..unit_len] {
-            "ms" => 0.001,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            other => return Err(format!("invalid duration {text:?}: unknown unit {other:?}")),
-        };
-        total += Duration::from_secs_f64(value * factor);
-        rest = &rest[unit_len..];
-    }
-    Ok(total)
+    crate::duration::parse(text)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod age;
 pub mod args;
 pub mod claims;
 pub mod complete;
+pub mod duration;
 pub mod error;
 pub mod identity;
 pub mod pods;

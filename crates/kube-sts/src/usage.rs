@@ -163,14 +163,17 @@ pub fn parse_df(output: &str) -> std::result::Result<Measured, String> {
         return Err(format!("unexpected df output: {line:?}"));
     }
     let n = fields.len();
-    let num = |s: &str| {
+    // 1024-byte blocks; a count whose bytes do not fit in u64 is not a real filesystem.
+    let bytes = |s: &str| {
         s.parse::<u64>()
-            .map_err(|_| format!("unexpected df output: {line:?}"))
+            .ok()
+            .and_then(|blocks| blocks.checked_mul(1024))
+            .ok_or_else(|| format!("unexpected df output: {line:?}"))
     };
     Ok(Measured {
-        capacity: Some(num(fields[n - 5])? * 1024),
-        used: num(fields[n - 4])? * 1024,
-        available: Some(num(fields[n - 3])? * 1024),
+        capacity: Some(bytes(fields[n - 5])?),
+        used: bytes(fields[n - 4])?,
+        available: Some(bytes(fields[n - 3])?),
     })
 }
 

@@ -9,7 +9,7 @@ use crate::patch::{apply_patch, PatchError, PatchType};
 use crate::resources::{self, ResourceType};
 use crate::state::State;
 use crate::store::Obj;
-use crate::{defaults, validation};
+use crate::{defaults, typecheck, validation};
 
 /// Finalizer the API server puts on every claim (kubernetes.io/pvc-protection).
 pub const PVC_PROTECTION: &str = "kubernetes.io/pvc-protection";
@@ -41,6 +41,9 @@ impl DeleteOptions {
         }
         let v: Value = serde_json::from_slice(body)
             .map_err(|e| ApiError::bad_request(format!("invalid DeleteOptions: {e}")))?;
+        // `{"gracePeriodSeconds": "x"}` must not read as "no options" (and delete at once).
+        typecheck::type_errors::<k8s_openapi::apimachinery::pkg::apis::meta::v1::DeleteOptions>(&v)
+            .map_err(ApiError::bad_request)?;
         let mut o = Self {
             propagation: v["propagationPolicy"].as_str().map(str::to_string),
             grace_period_seconds: v["gracePeriodSeconds"].as_i64(),
@@ -262,6 +265,7 @@ fn create_object(
             "the body of the request was not a JSON object",
         ));
     }
+    typecheck::check_body(rt, &obj)?;
     if let Some(body_ns) = obj["metadata"]["namespace"].as_str() {
         if rt.namespaced && !body_ns.is_empty() && body_ns != ns {
             return Err(ApiError::bad_request(
@@ -381,6 +385,7 @@ pub fn update(
     dry_run: bool,
 ) -> Result<Obj, ApiError> {
     check_kind(rt, &obj)?;
+    typecheck::check_body(rt, &obj)?;
     if let Some(body_name) = obj["metadata"]["name"].as_str() {
         if body_name != name {
             return Err(ApiError::bad_request(format!(
@@ -416,6 +421,7 @@ pub fn patch(
 ) -> Result<Obj, ApiError> {
     write_with(state, rt, ns, name, sub, dry_run, |current| {
         let patched = apply_patch(kind, current, body).map_err(|e| bad_patch(rt, name, e))?;
+        typecheck::check_patched(rt, &patched)?;
         if let Some(rv) = patched["metadata"]["resourceVersion"].as_str() {
             if !rv.is_empty() && current["metadata"]["resourceVersion"].as_str() != Some(rv) {
                 return Err(ApiError::conflict(rt, name));
@@ -563,6 +569,7 @@ pub fn update_scale(
             (None, Some(v)) => v.clone(),
             (None, None) => scale,
         };
+        typecheck::check_scale(&new_scale)?;
         if let Some(rv) = new_scale["metadata"]["resourceVersion"].as_str() {
             if !rv.is_empty() && current["metadata"]["resourceVersion"].as_str() != Some(rv) {
                 return Err(ApiError::conflict(rt, name));

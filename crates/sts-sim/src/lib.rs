@@ -59,6 +59,7 @@ pub mod tables;
 pub mod tar_applet;
 pub mod testing;
 pub mod tls;
+pub mod typecheck;
 pub mod validation;
 pub mod watch;
 

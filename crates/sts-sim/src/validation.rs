@@ -1075,13 +1075,13 @@ fn parse_with_format(s: &str) -> Result<(i128, Format), String> {
     let (int_part, frac_part) = num.split_once('.').unwrap_or((num, ""));
     let digits = format!("{int_part}{frac_part}");
     let digits = digits.trim_start_matches('0');
-    if digits.len() > 36 {
-        return Err("quantity too large".into());
-    }
+    // Only ASCII digits are left, so a failed parse is an i128 overflow.
     let mantissa: i128 = if digits.is_empty() {
         0
     } else {
-        digits.parse().map_err(|_| err())?
+        digits
+            .parse()
+            .map_err(|_| "quantity too large".to_string())?
     };
     // value = mantissa * 10^exp10 * 2^exp2
     let mut exp10: i32 = -(frac_part.len() as i32);
@@ -1108,11 +1108,17 @@ fn parse_with_format(s: &str) -> Result<(i128, Format), String> {
         }
         _ if suffix.starts_with(['e', 'E']) => {
             let e: i32 = suffix[1..].parse().map_err(|_| err())?;
-            exp10 += e;
+            // Any i32 exponent may come in: beyond ±1000 the value is out of range (or rounds
+            // up to 1m), and the arithmetic below must not overflow.
+            exp10 += e.clamp(-1000, 1000);
             Format::DecimalExponent
         }
         _ => return Err(err()),
     };
+    // Zero is zero whatever the exponent (`0e45`): only a non-zero value can be too large.
+    if mantissa == 0 {
+        return Ok((0, format));
+    }
     // milli = ceil(mantissa * 2^exp2 * 10^(exp10+3))
     let big = || "quantity too large".to_string();
     let m = mantissa
@@ -1123,8 +1129,10 @@ fn parse_with_format(s: &str) -> Result<(i128, Format), String> {
         m.checked_mul(pow_i128(10, e as u32).ok_or_else(big)?)
             .ok_or_else(big)?
     } else {
-        let d = pow_i128(10, (-e) as u32).unwrap_or(i128::MAX);
-        m / d + i128::from(m % d != 0)
+        match pow_i128(10, e.unsigned_abs()) {
+            Some(d) => m / d + i128::from(m % d != 0),
+            None => i128::from(m != 0),
+        }
     };
     Ok((if neg { -milli } else { milli }, format))
 }
@@ -1136,7 +1144,7 @@ pub fn parse_quantity(s: &str) -> Result<u128, String> {
     if milli < 0 {
         return Err("must be greater than or equal to 0".into());
     }
-    Ok(((milli + 999) / 1000) as u128)
+    Ok(milli.unsigned_abs().div_ceil(1000))
 }
 
 /// The canonical form of a byte count, as Go's `Quantity.String()` writes a BinarySI
@@ -1380,6 +1388,9 @@ mod tests {
         assert!(parse_quantity("abc").is_err());
         assert!(parse_quantity("1Qi").is_err());
         assert!(parse_quantity("-1Gi").is_err());
+        // Found by fuzzing: zero with an exponent beyond i128 was "too large".
+        assert_eq!(parse_quantity("0e45").unwrap(), 0);
+        assert_eq!(parse_quantity("0.0e2147483647").unwrap(), 0);
         assert_eq!(format_quantity_bytes(5 << 20), "5Mi");
         assert_eq!(format_quantity_bytes(1 << 30), "1Gi");
         assert_eq!(format_quantity_bytes(1_610_612_736), "1536Mi");

@@ -129,7 +129,11 @@ fn start(state: SharedState, opts: WatchOptions) -> Result<Response, ApiError> {
     tokio::spawn(async move {
         let mut sent = 0usize;
         let mut last_rv = start_rv;
-        let deadline = tokio::time::Instant::now() + opts.timeout;
+        // `timeoutSeconds` is the client's: any u64, so the deadline must not overflow.
+        let now = tokio::time::Instant::now();
+        let deadline = now
+            .checked_add(opts.timeout)
+            .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400));
         let mut ticker = tokio::time::interval(BOOKMARK_INTERVAL);
         ticker.tick().await;
         let send = |chunk: Bytes| {

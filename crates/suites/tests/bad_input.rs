@@ -401,6 +401,115 @@ async fn bad_input_is_refused_with_a_clear_message_and_changes_nothing() {
             1,
             &["/no/such/backup.json"],
         ),
+        // Found by the property tests and fuzzing of issue 15: none of these may abort.
+        case(
+            "visits: --timeout beyond any duration",
+            v(&["web", "--timeout", "18446744073709551616s"]),
+            2,
+            &[
+                "--timeout",
+                "out of range",
+                "largest allowed is 2562047h47m16s",
+            ],
+        ),
+        case(
+            "visits: --interval beyond any duration",
+            v(&["web", "-w", "--interval", "99999999999999999999h"]),
+            2,
+            &["--interval", "out of range", "2562047h47m16s"],
+        ),
+        case(
+            "visits: --request-timeout just past the largest duration",
+            v(&["web", "--request-timeout", "2562048h"]),
+            2,
+            &["--request-timeout", "out of range"],
+        ),
+        case(
+            "visits: negative --timeout",
+            v(&["web", "--timeout=-5s"]),
+            2,
+            &["--timeout", "must not be negative"],
+        ),
+        case(
+            "rollout: --pause-between beyond any duration",
+            r(&[
+                "start",
+                "web",
+                "--image",
+                v2,
+                "--steps",
+                "1,100%",
+                "--pause-between",
+                "9223372036854775807s",
+            ]),
+            2,
+            &["--pause-between", "out of range"],
+        ),
+        case(
+            "rollout: --steps count beyond i32",
+            r(&["start", "web", "--image", v2, "--steps", "99999999999"]),
+            1,
+            &["--steps", "is not a pod count"],
+        ),
+        case(
+            "rollout: --check-http without a path",
+            r(&["start", "web", "--image", v2, "--check-http", "8080"]),
+            1,
+            &["--check-http", "missing /PATH"],
+        ),
+        case(
+            "rollout: --env without a key",
+            r(&["start", "web", "--env", "app:=1"]),
+            1,
+            &["invalid --env", "CONTAINER:KEY=VALUE"],
+        ),
+        case(
+            "visits: malformed label selector",
+            v(&["-l", "app in (web"]),
+            1,
+            &["BadRequest", "unable to parse requirement", "statefulsets"],
+        ),
+        case(
+            "pvc: size beyond what Kubernetes accepts (dry run)",
+            p(&[
+                "resize",
+                "web",
+                "--template",
+                "data",
+                "--size",
+                "99999999999999999999Ei",
+                "--dry-run",
+            ]),
+            1,
+            &["too large", "just under 8Ei"],
+        ),
+        case(
+            "pvc: 8Ei is one byte too many",
+            p(&[
+                "resize",
+                "web",
+                "--template",
+                "data",
+                "--size",
+                "8Ei",
+                "--dry-run",
+            ]),
+            1,
+            &["too large"],
+        ),
+        case(
+            "pvc: huge exponent",
+            p(&[
+                "resize",
+                "web",
+                "--template",
+                "data",
+                "--size",
+                "1e2147483647",
+            ]),
+            1,
+            &["too large"],
+        ),
     ];
     cases.push(Case {
         fault: Fault::ForbidExec,
@@ -438,6 +547,23 @@ async fn bad_input_is_refused_with_a_clear_message_and_changes_nothing() {
             &["forbidden", "patch"],
         )
     });
+    let backups = tmp.path().join("backups");
+    let backup_flag = backups.to_string_lossy().into_owned();
+    cases.push(case(
+        "pvc: size beyond what Kubernetes accepts (writes no backup)",
+        p(&[
+            "resize",
+            "web",
+            "--template",
+            "data",
+            "--size",
+            "99999999999999999999Ei",
+            "--backup-dir",
+            &backup_flag,
+        ]),
+        1,
+        &["too large"],
+    ));
     assert!(cases.len() >= 25);
 
     let faults = t.faults().cloned();
@@ -486,12 +612,219 @@ async fn bad_input_is_refused_with_a_clear_message_and_changes_nothing() {
             ));
         }
     }
+    let written = std::fs::read_dir(&backups).map(|d| d.count()).unwrap_or(0);
+    if written > 0 {
+        failures.push(format!(
+            "a refused resize wrote {written} backup(s) to {}",
+            backups.display()
+        ));
+    }
     assert!(
         failures.is_empty(),
         "{} of {} rows failed:\n{}",
         failures.len(),
         cases.len(),
         failures.join("\n")
+    );
+    t.cleanup().await;
+}
+
+/// kubectl writes of the wrong JSON type (issue 15): refused with 400 in upstream's decoder
+/// wording, stored nowhere, and every typed client can still read the object afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_writes_of_the_wrong_type_are_refused_like_upstream() {
+    let t = E2e::start().await;
+    deploy(&t, "web", 2, "Parallel", json!(null)).await;
+    visit_all(&t, "web", 2, 1).await;
+    let before = fingerprint(&t.client, &t.namespace).await;
+    let replicas_err =
+        "cannot unmarshal string into Go struct field StatefulSetSpec.spec.replicas of type int32";
+    let rows: &[(&[&str], &str)] = &[
+        (
+            &["patch", "sts", "web", "--type=merge", "-p", r#"{"spec":{"replicas":"x"}}"#],
+            replicas_err,
+        ),
+        (
+            &["patch", "sts", "web", "--type=strategic", "-p", r#"{"spec":{"replicas":"x"}}"#],
+            replicas_err,
+        ),
+        (
+            &["patch", "sts", "web", "--type=json", "-p", r#"[{"op":"replace","path":"/spec/replicas","value":"x"}]"#],
+            replicas_err,
+        ),
+        (
+            &["patch", "sts", "web", "--type=merge", "-p", r#"{"spec":{"template":{"spec":{"containers":[{"name":"app","image":5}]}}}}"#],
+            "cannot unmarshal number into Go struct field Container.spec.template.spec.containers.image of type string",
+        ),
+        (
+            &["patch", "sts", "web", "--type=merge", "-p", r#"{"metadata":{"labels":{"tier":7}}}"#],
+            "cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string",
+        ),
+        (
+            &["patch", "sts", "web", "--subresource=scale", "--type=merge", "-p", r#"{"spec":{"replicas":"x"}}"#],
+            "cannot unmarshal string into Go struct field ScaleSpec.spec.replicas of type int32",
+        ),
+    ];
+    for (args, want) in rows {
+        let out = t.kubectl(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {out:?}");
+        assert!(
+            stderr.contains("Error from server (BadRequest)") && stderr.contains(want),
+            "{args:?}: {stderr}"
+        );
+    }
+    // A body of the wrong type through `kubectl replace`, past kubectl's own validation.
+    let mut sts = serde_json::from_str::<serde_json::Value>(
+        &t.kubectl_ok(&["get", "sts", "web", "-o", "json"]),
+    )
+    .expect("json");
+    sts["spec"]["replicas"] = json!("three");
+    let out = t.kubectl_stdin(
+        &["replace", "--validate=false", "-f", "-"],
+        &sts.to_string(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{out:?}");
+    assert!(
+        stderr.contains(r#"StatefulSet in version "v1" cannot be handled as a StatefulSet: json: cannot unmarshal string into Go struct field StatefulSetSpec.spec.replicas of type int32"#),
+        "{stderr}"
+    );
+    let after = fingerprint(&t.client, &t.namespace).await;
+    assert_eq!(fingerprint_diff(&before, &after), Vec::<String>::new());
+    assert_eq!(
+        t.kubectl_ok(&["get", "sts", "web", "-o", "jsonpath={.spec.replicas}"])
+            .trim(),
+        "2"
+    );
+    let out = t.kubectl_ok(&["get", "sts", "web"]);
+    assert!(out.contains("2/2"), "kubectl get sts reads it: {out}");
+    let run = on(&t, Plugin::Visits, &["web"]).run().await;
+    assert_eq!(run.code, 0, "sts-visits reads the StatefulSet: {run:?}");
+    t.cleanup().await;
+}
+
+/// No flag value makes a plugin abort (issue 15): every value-taking flag of the three plugins
+/// with values at and past every edge; each run must end with an ordinary exit code (0, 1, 2,
+/// 130), never a panic's 101 or an abort's 134. Mutating commands run with `--dry-run`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_flag_value_makes_a_plugin_abort() {
+    let t = E2e::start().await;
+    deploy(&t, "web", 2, "Parallel", json!(null)).await;
+    let long = "9".repeat(400);
+    let values: Vec<&str> = vec![
+        "",
+        "-1",
+        "0",
+        "-0",
+        "18446744073709551616",
+        "9223372036854775807",
+        "99999999999999999999h",
+        "1e308",
+        "1e2147483647",
+        "NaN",
+        "inf",
+        "1.5",
+        "%",
+        "=",
+        ":",
+        "/",
+        ",,",
+        "app in (",
+        "é€💥",
+        &long,
+    ];
+    let sweeps: Vec<(Plugin, Vec<&str>, &str)> = vec![
+        (Plugin::Visits, vec!["web"], "--timeout"),
+        (Plugin::Visits, vec!["web"], "--interval"),
+        (Plugin::Visits, vec!["web"], "--concurrency"),
+        (Plugin::Visits, vec!["web"], "--format"),
+        (Plugin::Visits, vec!["web"], "--path"),
+        (Plugin::Visits, vec!["web"], "--http"),
+        (Plugin::Visits, vec!["web"], "--sort"),
+        (Plugin::Visits, vec![], "--selector"),
+        (Plugin::Visits, vec!["web"], "--request-timeout"),
+        (Plugin::Rollout, vec!["web", "--dry-run"], "--partition"),
+        (
+            Plugin::Rollout,
+            vec!["web", "--dry-run", "--partition", "1"],
+            "--timeout",
+        ),
+        (
+            Plugin::Rollout,
+            vec!["start", "web", "--dry-run", "--image", "app=x:2"],
+            "--steps",
+        ),
+        (
+            Plugin::Rollout,
+            vec!["start", "web", "--dry-run", "--image", "app=x:2"],
+            "--pause-between",
+        ),
+        (
+            Plugin::Rollout,
+            vec!["start", "web", "--dry-run", "--image", "app=x:2"],
+            "--check-http",
+        ),
+        (
+            Plugin::Rollout,
+            vec!["start", "web", "--dry-run", "--image", "app=x:2"],
+            "--max-unavailable",
+        ),
+        (
+            Plugin::Rollout,
+            vec!["start", "web", "--dry-run"],
+            "--image",
+        ),
+        (Plugin::Rollout, vec!["start", "web", "--dry-run"], "--env"),
+        (
+            Plugin::Rollout,
+            vec!["undo", "web", "--dry-run"],
+            "--to-revision",
+        ),
+        (
+            Plugin::Pvc,
+            vec!["resize", "web", "--template", "data", "--dry-run"],
+            "--size",
+        ),
+        (
+            Plugin::Pvc,
+            vec!["resize", "web", "--size", "1Gi", "--dry-run"],
+            "--template",
+        ),
+        (Plugin::Pvc, vec!["prune", "web", "--dry-run"], "--ordinal"),
+        (Plugin::Pvc, vec!["usage", "web"], "--source"),
+        (
+            Plugin::Pvc,
+            vec!["retention", "web", "--dry-run"],
+            "--when-scaled",
+        ),
+    ];
+    let mut aborted = Vec::new();
+    let mut runs = 0;
+    for (plugin, base, flag) in &sweeps {
+        for value in &values {
+            let mut args = base.clone();
+            args.push(flag);
+            args.push(value);
+            let run = on(&t, *plugin, &args)
+                .run_within(Duration::from_secs(60))
+                .await;
+            runs += 1;
+            if !matches!(run.code, 0 | 1 | 2 | 130) || run.stderr.contains("panicked") {
+                aborted.push(format!(
+                    "{:?} {args:?}: exit {}\n  {}",
+                    plugin,
+                    run.code,
+                    run.stderr.trim().chars().take(400).collect::<String>()
+                ));
+            }
+        }
+    }
+    assert!(
+        aborted.is_empty(),
+        "{} of {runs} runs aborted:\n{}",
+        aborted.len(),
+        aborted.join("\n")
     );
     t.cleanup().await;
 }

@@ -15,7 +15,7 @@ use kube::api::{Api, ListParams};
 use serde_json::json;
 use sts_sim::testing::E2e;
 use sts_sim::RequestMatch;
-use suites::{deploy, on, pods_of, visit_all, wait_settled, Plugin, Run};
+use suites::{deploy, fingerprint_diff, on, pods_of, visit_all, wait_settled, Plugin, Run};
 
 const V2: &str = "app=example/visits-app:2.0";
 const REPLICAS: i32 = 4;
@@ -433,4 +433,400 @@ async fn the_api_server_killed_and_restarted_mid_rollout() {
     sim.restart().await.expect("restart the simulator");
     let run = running.finish().await;
     assert_safe(&t, &before, &run).await;
+}
+
+/// A small deterministic generator (splitmix64): the seed is printed, so a failure replays.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    fn bytes(&mut self, max: usize) -> Vec<u8> {
+        let len = self.below(max + 1);
+        (0..len).map(|_| self.next() as u8).collect()
+    }
+
+    /// Text from an alphabet of selector, quantity and token characters.
+    fn text(&mut self, max: usize) -> String {
+        const ALPHABET: &[char] = &[
+            'a', 'b', 'z', '0', '9', '=', '!', ',', '(', ')', ' ', '.', '-', '/', '%', '~', '\\',
+            'é', 'i', 'n', 'o', 't', 'x', 'E', 'M', 'G',
+        ];
+        let len = self.below(max + 1);
+        (0..len).map(|_| *self.pick(ALPHABET)).collect()
+    }
+}
+
+/// Wrong-typed values for typed fields: none of them decodes as the field's Go type.
+fn wrong_values() -> Vec<(&'static str, serde_json::Value)> {
+    vec![
+        ("/spec/replicas", json!("x")),
+        ("/spec/replicas", json!(true)),
+        ("/spec/replicas", json!(1.5)),
+        ("/spec/replicas", json!(99_999_999_999u64)),
+        ("/spec/replicas", json!({"a": 1})),
+        ("/spec/minReadySeconds", json!("10")),
+        ("/spec/selector", json!("app=web")),
+        ("/spec/template/spec/containers", json!({"name": "app"})),
+        ("/spec/template/spec/containers/0/image", json!(5)),
+        ("/spec/template/spec/containers/0/args", json!("--flag")),
+        (
+            "/spec/template/spec/containers/0/ports/0/containerPort",
+            json!("8080"),
+        ),
+        ("/metadata/labels", json!(["app"])),
+        ("/metadata/labels/app", json!(7)),
+        ("/metadata/annotations", json!("x")),
+        ("/spec/updateStrategy/rollingUpdate/partition", json!("1")),
+        (
+            "/spec/volumeClaimTemplates/0/spec/accessModes",
+            json!("ReadWriteOnce"),
+        ),
+    ]
+}
+
+/// Sets `pointer` in `obj` (creating objects on the way) to `value`.
+fn set_at(obj: &mut serde_json::Value, pointer: &str, value: serde_json::Value) {
+    let mut at = obj;
+    for part in pointer.trim_start_matches('/').split('/') {
+        at = match part.parse::<usize>() {
+            Ok(i) if at.is_array() => {
+                let items = at.as_array_mut().unwrap();
+                if items.len() <= i {
+                    items.resize(i + 1, json!({}));
+                }
+                &mut items[i]
+            }
+            _ => {
+                if !at.is_object() {
+                    *at = json!({});
+                }
+                at.as_object_mut()
+                    .unwrap()
+                    .entry(part.to_string())
+                    .or_insert(json!({}))
+            }
+        };
+    }
+    *at = value;
+}
+
+/// The body of a nested merge patch that sets `pointer` to `value`.
+fn nested(pointer: &str, value: serde_json::Value) -> serde_json::Value {
+    let mut patch = json!({});
+    set_at(&mut patch, pointer, value);
+    patch
+}
+
+/// Random bytes that are not a JSON document (so no body is a valid no-op or a real change).
+fn garbage(rng: &mut Rng) -> Vec<u8> {
+    let mut body = rng.bytes(160);
+    if body.iter().all(u8::is_ascii_whitespace)
+        || serde_json::from_slice::<serde_json::Value>(&body).is_ok()
+    {
+        body.push(b'{');
+    }
+    body
+}
+
+/// One malformed request: method, path and query, content type, body.
+fn random_request(rng: &mut Rng, ns: &str, sts: &serde_json::Value) -> http::Request<Vec<u8>> {
+    let sts_path = format!("/apis/apps/v1/namespaces/{ns}/statefulsets/web");
+    let paths = [
+        sts_path.clone(),
+        format!("{sts_path}/status"),
+        format!("{sts_path}/scale"),
+        format!("/api/v1/namespaces/{ns}/pods/web-0"),
+        format!("/api/v1/namespaces/{ns}/persistentvolumeclaims/data-web-0"),
+    ];
+    let patch_types = [
+        "application/json-patch+json",
+        "application/merge-patch+json",
+        "application/strategic-merge-patch+json",
+        "application/apply-patch+yaml",
+        "application/x-nonsense",
+        "",
+    ];
+    let (pointer, wrong) = rng.pick(&wrong_values()).clone();
+    let builder = http::Request::builder();
+    let (method, uri, content_type, body) = match rng.below(9) {
+        // Garbage bodies with every patch type, to any object.
+        0 => (
+            "PATCH",
+            rng.pick(&paths).clone(),
+            *rng.pick(&patch_types),
+            garbage(rng),
+        ),
+        // A wrong-typed field as a merge or strategic merge patch.
+        1 => (
+            "PATCH",
+            sts_path.clone(),
+            *rng.pick(&patch_types[1..3]),
+            serde_json::to_vec(&nested(pointer, wrong)).unwrap(),
+        ),
+        // The same as a JSON patch.
+        2 => (
+            "PATCH",
+            sts_path.clone(),
+            patch_types[0],
+            serde_json::to_vec(&json!([{"op": "add", "path": pointer, "value": wrong}])).unwrap(),
+        ),
+        // JSON patches that cannot apply.
+        3 => {
+            let ops = [
+                json!([{"op": "replace", "path": "/spec/nope/deeper", "value": 1}]),
+                json!([{"op": "test", "path": "/spec/replicas", "value": 12345}, {"op": "replace", "path": "/spec/replicas", "value": 1}]),
+                json!([{"op": "bogus", "path": "/spec/replicas"}]),
+                json!({"op": "replace", "path": "/spec/replicas", "value": 1}),
+                json!([{"op": "remove", "path": "/spec/template/spec/containers/99"}]),
+                json!([{"op": "add", "path": "/spec/template/spec/containers/99999999999999999999", "value": {}}]),
+                json!([{"op": "move", "from": "/spec", "path": "/spec/template"}]),
+                json!([{"op": "replace", "path": "spec/replicas", "value": 1}]),
+                json!([{"op": "copy", "from": "/nope", "path": "/spec/replicas"}]),
+            ];
+            (
+                "PATCH",
+                sts_path.clone(),
+                patch_types[0],
+                serde_json::to_vec(rng.pick(&ops)).unwrap(),
+            )
+        }
+        // A full object with a wrong-typed field: PUT over web, POST as a new one.
+        4 | 5 => {
+            let mut obj = sts.clone();
+            set_at(&mut obj, pointer, wrong);
+            if rng.below(2) == 0 {
+                (
+                    "PUT",
+                    sts_path.clone(),
+                    "application/json",
+                    serde_json::to_vec(&obj).unwrap(),
+                )
+            } else {
+                set_at(
+                    &mut obj,
+                    "/metadata/name",
+                    json!(format!("new-{}", rng.below(1000))),
+                );
+                obj["metadata"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("resourceVersion");
+                (
+                    "POST",
+                    format!("/apis/apps/v1/namespaces/{ns}/statefulsets"),
+                    "application/json",
+                    serde_json::to_vec(&obj).unwrap(),
+                )
+            }
+        }
+        // Garbage PUT and POST bodies.
+        6 => (
+            *rng.pick(&["PUT", "POST"]),
+            rng.pick(&paths[..2]).clone(),
+            "application/json",
+            garbage(rng),
+        ),
+        // Deletes whose options are malformed or whose preconditions fail.
+        7 => {
+            let bodies = [
+                garbage(rng),
+                serde_json::to_vec(&json!({"gracePeriodSeconds": "now"})).unwrap(),
+                serde_json::to_vec(&json!({"preconditions": {"uid": "not-the-uid"}})).unwrap(),
+                serde_json::to_vec(&json!({"preconditions": {"resourceVersion": "1"}})).unwrap(),
+                serde_json::to_vec(&json!({"propagationPolicy": 3})).unwrap(),
+                serde_json::to_vec(&json!(17)).unwrap(),
+            ];
+            (
+                "DELETE",
+                rng.pick(&paths[3..]).clone(),
+                "application/json",
+                rng.pick(&bodies).clone(),
+            )
+        }
+        // Reads with random selectors, limits, continue tokens and resourceVersions.
+        _ => {
+            let collections = [
+                format!("/apis/apps/v1/namespaces/{ns}/statefulsets"),
+                format!("/api/v1/namespaces/{ns}/pods"),
+                "/api/v1/persistentvolumes".to_string(),
+            ];
+            let mut query = Vec::new();
+            for (key, values) in [
+                (
+                    "labelSelector",
+                    vec![rng.text(16), "app in (web".into(), "a=b=c".into()],
+                ),
+                (
+                    "fieldSelector",
+                    vec![
+                        rng.text(16),
+                        "metadata.name=web,bogus=1".into(),
+                        "status.phase".into(),
+                    ],
+                ),
+                (
+                    "limit",
+                    vec![
+                        rng.text(4),
+                        "-1".into(),
+                        "18446744073709551616".into(),
+                        "1".into(),
+                    ],
+                ),
+                (
+                    "continue",
+                    vec![
+                        rng.text(12),
+                        "offset-".into(),
+                        "offset-99999999999999999999".into(),
+                        "offset--1".into(),
+                    ],
+                ),
+                (
+                    "resourceVersion",
+                    vec![rng.text(6), "18446744073709551615".into(), "-1".into()],
+                ),
+                ("resourceVersionMatch", vec!["Exact".into(), rng.text(6)]),
+                (
+                    "timeoutSeconds",
+                    vec![rng.text(4), "18446744073709551615".into()],
+                ),
+            ] {
+                if rng.below(3) == 0 {
+                    let value = rng.pick(&values).clone();
+                    let mut encoded = String::new();
+                    for b in value.bytes() {
+                        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                            encoded.push(b as char);
+                        } else {
+                            encoded.push_str(&format!("%{b:02X}"));
+                        }
+                    }
+                    query.push(format!("{key}={encoded}"));
+                }
+            }
+            let collection = rng.pick(&collections).clone();
+            (
+                "GET",
+                format!("{collection}?{}", query.join("&")),
+                "",
+                Vec::new(),
+            )
+        }
+    };
+    let mut builder = builder.method(method).uri(uri);
+    if !content_type.is_empty() {
+        builder = builder.header("content-type", content_type);
+    }
+    builder.body(body).expect("request")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_of_malformed_requests_change_nothing() {
+    const REQUESTS: usize = 3000;
+    let t = E2e::start().await;
+    if t.sim.is_none() {
+        // Only meaningful against the simulator: on a real cluster this is a load test.
+        eprintln!("skipped: random requests are for the simulator");
+        return;
+    }
+    deploy(&t, "web", 2, "Parallel", json!(null)).await;
+    let sts_api: Api<StatefulSet> = t.api();
+    let sts = serde_json::to_value(sts_api.get("web").await.expect("get web")).expect("json");
+    let before = suites::fingerprint(&t.client, &t.namespace).await;
+    let seed = std::env::var("STS_RANDOM_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_nanos() as u64)
+        });
+    eprintln!("random requests with STS_RANDOM_SEED={seed}");
+    let mut rng = Rng(seed);
+    let mut codes: BTreeMap<u16, usize> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for i in 0..REQUESTS {
+        let request = random_request(&mut rng, &t.namespace, &sts);
+        let shown = format!(
+            "#{i} {} {} {:?}",
+            request.method(),
+            request.uri(),
+            String::from_utf8_lossy(request.body())
+                .chars()
+                .take(200)
+                .collect::<String>()
+        );
+        let code = match t.client.request_text(request).await {
+            Ok(_) => 200,
+            Err(kube::Error::Api(status)) if status.reason == "Failed to parse error data" => {
+                failures.push(format!(
+                    "{shown}: answered without a Status: {}",
+                    status.message
+                ));
+                status.code
+            }
+            Err(kube::Error::Api(status)) => status.code,
+            Err(e) => {
+                failures.push(format!("{shown}: no answer: {e}"));
+                0
+            }
+        };
+        if code >= 500 {
+            failures.push(format!("{shown}: {code}"));
+        }
+        *codes.entry(code).or_default() += 1;
+    }
+    eprintln!("answers by code: {codes:?}");
+    assert!(
+        failures.is_empty(),
+        "seed {seed}: {} of {REQUESTS} requests went wrong:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // Malformed writes must have been refused, not stored.
+    let mutations_refused = codes
+        .iter()
+        .filter(|(c, _)| **c >= 400)
+        .map(|(_, n)| n)
+        .sum::<usize>();
+    assert!(mutations_refused > REQUESTS / 2, "{codes:?}");
+    let after = suites::fingerprint(&t.client, &t.namespace).await;
+    assert_eq!(
+        fingerprint_diff(&before, &after),
+        Vec::<String>::new(),
+        "seed {seed}: malformed requests changed objects"
+    );
+    // And the API still serves a normal kubectl get, with the object intact.
+    let out = t.kubectl_ok(&[
+        "get",
+        "statefulset",
+        "web",
+        "-o",
+        "jsonpath={.spec.replicas}",
+    ]);
+    assert_eq!(out.trim(), "2");
+    let out = t.kubectl_ok(&["get", "statefulsets,pods"]);
+    assert!(out.contains("web-1"), "{out}");
+    t.cleanup().await;
 }

@@ -51,9 +51,27 @@ fn one() -> i32 {
 }
 
 impl RolloutState {
-    /// The state recorded on a StatefulSet, if any (an unreadable one counts as none).
+    /// The state recorded on a StatefulSet, if any. Anyone allowed to patch the StatefulSet can
+    /// write the annotation, so an unreadable or out-of-range one (negative partitions, a wait
+    /// longer than any duration flag allows) counts as none.
     pub fn of(sts: &StatefulSet) -> Option<RolloutState> {
-        serde_json::from_str(model::annotation(sts, STATE_ANNOTATION)?).ok()
+        let state: RolloutState =
+            serde_json::from_str(model::annotation(sts, STATE_ANNOTATION)?).ok()?;
+        state.in_range().then_some(state)
+    }
+
+    /// Whether every number is one a rollout could have written.
+    fn in_range(&self) -> bool {
+        let max_wait = crate::duration::MAX_DURATION.as_secs();
+        self.partitions.iter().all(|p| *p >= 0)
+            && self.partition >= 0
+            && self.resume_partition.is_none_or(|p| p >= 0)
+            && self.max_unavailable >= 1
+            && self.pause_between_seconds.is_none_or(|s| s <= max_wait)
+            && self
+                .check_http
+                .as_ref()
+                .is_none_or(|c| c.path.starts_with('/'))
     }
 
     /// The annotation value.
