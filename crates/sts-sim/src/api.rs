@@ -189,13 +189,72 @@ fn check_kind(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Marks a [`write_with`] of a server-side apply, whose `managedFields` are kept.
+const APPLY: &str = "\0apply";
+
+/// Server-side apply (`PATCH` with `application/apply-patch+yaml`): creates the object
+/// when missing, otherwise merges the configuration with field ownership.
+#[allow(clippy::too_many_arguments)]
+pub fn server_side_apply(
+    state: &State,
+    rt: &'static ResourceType,
+    ns: &str,
+    name: &str,
+    body: &[u8],
+    manager: Option<&str>,
+    force: bool,
+    dry_run: bool,
+) -> Result<(Obj, bool), ApiError> {
+    let manager = crate::apply::require_manager(manager)?;
+    let mut config = crate::apply::parse_config(body)?;
+    check_kind(rt, &config)?;
+    match config["metadata"]["name"].as_str() {
+        Some(n) if n == name => {}
+        Some(n) => {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({n}) does not match the name on the URL ({name})"
+            )))
+        }
+        None => {
+            if !config["metadata"].is_object() {
+                config["metadata"] = json!({});
+            }
+            config["metadata"]["name"] = json!(name);
+        }
+    }
+    let req = crate::apply::ApplyRequest { manager, force };
+    if state.store.get(rt, &ns_key(rt, ns), name).is_none() {
+        let obj = crate::apply::apply(rt, None, &config, &req)?;
+        return create_object(state, rt, ns, obj, dry_run, true).map(|o| (o, true));
+    }
+    let written = write_with(state, rt, ns, name, Some(APPLY), dry_run, |current| {
+        let mut next = crate::apply::apply(rt, Some(current), &config, &req)?;
+        if rt.has_status() {
+            next["status"] = current["status"].clone();
+        }
+        Ok(next)
+    })?;
+    Ok((written, false))
+}
+
 /// Creates an object as a POST would.
 pub fn create(
     state: &State,
     rt: &'static ResourceType,
     ns: &str,
+    obj: Value,
+    dry_run: bool,
+) -> Result<Obj, ApiError> {
+    create_object(state, rt, ns, obj, dry_run, false)
+}
+
+fn create_object(
+    state: &State,
+    rt: &'static ResourceType,
+    ns: &str,
     mut obj: Value,
     dry_run: bool,
+    keep_managed_fields: bool,
 ) -> Result<Obj, ApiError> {
     check_kind(rt, &obj)?;
     if !obj.is_object() {
@@ -219,10 +278,15 @@ pub fn create(
             "deletionGracePeriodSeconds",
             "generation",
             "selfLink",
-            "managedFields",
         ] {
             m.remove(f);
         }
+        if !keep_managed_fields {
+            m.remove("managedFields");
+        }
+    }
+    if rt.namespaced {
+        crate::controllers::namespace::check_accepts_content(state, ns)?;
     }
     defaults::apply_defaults(rt.plural, &mut obj);
     prepare_for_create(state, rt, &mut obj);
@@ -388,9 +452,28 @@ where
     let written = state.store.modify(rt, &key_ns, name, |cur| {
         let mut next = compute(cur)?;
         if let Some(m) = next["metadata"].as_object_mut() {
-            m.remove("managedFields");
             m.remove("selfLink");
+            // Go's ObjectMeta drops empty labels/annotations maps (omitempty).
+            m.retain(|k, v| {
+                !(matches!(k.as_str(), "labels" | "annotations")
+                    && v.as_object().is_some_and(|o| o.is_empty()))
+            });
         }
+        // Field ownership is the server's: an apply computed it, other writes keep it.
+        let applied = sub == Some(APPLY) && next["metadata"].get("managedFields").is_some();
+        if !applied {
+            match cur["metadata"].get("managedFields") {
+                Some(mf) if next["metadata"].is_object() => {
+                    next["metadata"]["managedFields"] = mf.clone();
+                }
+                _ => {
+                    if let Some(m) = next["metadata"].as_object_mut() {
+                        m.remove("managedFields");
+                    }
+                }
+            }
+        }
+        let sub = sub.filter(|s| *s != APPLY);
         defaults::apply_defaults(rt.plural, &mut next);
         // The ephemeralcontainers subresource may change only that list, which
         // `merge_for_update` already guards; pod-spec immutability applies to the rest.
@@ -571,15 +654,7 @@ pub fn delete(
         }
     }
     if rt.plural == "namespaces" {
-        for nrt in resources::ALL.iter().copied().filter(|r| r.namespaced) {
-            for obj in state.store.list(nrt, Some(name)).0 {
-                let _ =
-                    state
-                        .store
-                        .remove(nrt, name, obj["metadata"]["name"].as_str().unwrap_or(""));
-            }
-        }
-        return state.store.remove(rt, "", name);
+        return crate::controllers::namespace::begin_deletion(state, name);
     }
     let has_finalizers = meta["finalizers"].as_array().is_some_and(|a| !a.is_empty());
     if rt.plural == "pods" {

@@ -57,12 +57,11 @@ pub fn apply_defaults(resource_plural: &str, obj: &mut Value) {
                 }
             }
         }
-        "secrets" => ensure_str(obj, "type", "Opaque"),
         "storageclasses" => {
             ensure_str(obj, "reclaimPolicy", "Delete");
             ensure_str(obj, "volumeBindingMode", "Immediate");
         }
-        _ => {}
+        other => crate::kinds::apply_defaults(other, obj),
     }
 }
 

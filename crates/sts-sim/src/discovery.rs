@@ -48,6 +48,9 @@ pub fn version(git_version: &str) -> Value {
 }
 
 fn verbs(rt: &ResourceType) -> Vec<&'static str> {
+    if resources::create_only(rt) {
+        return vec!["create"];
+    }
     let mut v = vec![
         "create",
         "delete",

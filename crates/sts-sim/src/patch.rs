@@ -278,7 +278,7 @@ pub fn strategic_merge(target: &Value, patch: &Value) -> Result<Value, PatchErro
 
 /// How a list field is merged, the equivalent of upstream's struct tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ListStrategy {
+pub(crate) enum ListStrategy {
     /// No patch strategy (atomic list): the patch list replaces the original.
     Replace,
     /// `patchStrategy:"merge"` with `patchMergeKey`: lists of objects merged by key.
@@ -289,7 +289,7 @@ enum ListStrategy {
 
 /// Decides the merge strategy of list field `key` inside the map reached by
 /// `path` (map keys from the object root; `"[]"` marks a list element).
-fn list_strategy(path: &[String], key: &str) -> ListStrategy {
+pub(crate) fn list_strategy(path: &[String], key: &str) -> ListStrategy {
     let parent = path.last().map(String::as_str);
     let in_container = path.len() >= 2
         && path[path.len() - 1] == "[]"

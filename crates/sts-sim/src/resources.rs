@@ -210,6 +210,86 @@ pub static STORAGECLASSES: ResourceType = rt!(
     []
 );
 
+/// Secrets.
+pub static SECRETS: ResourceType = rt!("", "secrets", "secret", "Secret", true, [], [], []);
+/// PodDisruptionBudgets.
+pub static PDBS: ResourceType = rt!(
+    "policy",
+    "poddisruptionbudgets",
+    "poddisruptionbudget",
+    "PodDisruptionBudget",
+    true,
+    ["pdb"],
+    ["status"],
+    []
+);
+/// Roles (stored only: nothing enforces them yet).
+pub static ROLES: ResourceType = rt!(
+    "rbac.authorization.k8s.io",
+    "roles",
+    "role",
+    "Role",
+    true,
+    [],
+    [],
+    []
+);
+/// ClusterRoles (stored only).
+pub static CLUSTERROLES: ResourceType = rt!(
+    "rbac.authorization.k8s.io",
+    "clusterroles",
+    "clusterrole",
+    "ClusterRole",
+    false,
+    [],
+    [],
+    []
+);
+/// RoleBindings (stored only).
+pub static ROLEBINDINGS: ResourceType = rt!(
+    "rbac.authorization.k8s.io",
+    "rolebindings",
+    "rolebinding",
+    "RoleBinding",
+    true,
+    [],
+    [],
+    []
+);
+/// ClusterRoleBindings (stored only).
+pub static CLUSTERROLEBINDINGS: ResourceType = rt!(
+    "rbac.authorization.k8s.io",
+    "clusterrolebindings",
+    "clusterrolebinding",
+    "ClusterRoleBinding",
+    false,
+    [],
+    [],
+    []
+);
+/// SelfSubjectAccessReviews (create only; answered, never stored).
+pub static SELFSUBJECTACCESSREVIEWS: ResourceType = rt!(
+    "authorization.k8s.io",
+    "selfsubjectaccessreviews",
+    "selfsubjectaccessreview",
+    "SelfSubjectAccessReview",
+    false,
+    [],
+    [],
+    []
+);
+/// SelfSubjectRulesReviews (create only; answered, never stored).
+pub static SELFSUBJECTRULESREVIEWS: ResourceType = rt!(
+    "authorization.k8s.io",
+    "selfsubjectrulesreviews",
+    "selfsubjectrulesreview",
+    "SelfSubjectRulesReview",
+    false,
+    [],
+    [],
+    []
+);
+
 /// Every served type, in discovery order.
 pub static ALL: &[&ResourceType] = &[
     &NAMESPACES,
@@ -221,14 +301,33 @@ pub static ALL: &[&ResourceType] = &[
     &PVCS,
     &PVS,
     &CONFIGMAPS,
+    &SECRETS,
     &SERVICEACCOUNTS,
     &STATEFULSETS,
     &CONTROLLERREVISIONS,
     &STORAGECLASSES,
+    &PDBS,
+    &ROLES,
+    &CLUSTERROLES,
+    &ROLEBINDINGS,
+    &CLUSTERROLEBINDINGS,
+    &SELFSUBJECTACCESSREVIEWS,
+    &SELFSUBJECTRULESREVIEWS,
 ];
 
 /// The groups served under `/apis`, with their one version.
-pub static GROUPS: &[&str] = &["apps", "storage.k8s.io"];
+pub static GROUPS: &[&str] = &[
+    "apps",
+    "storage.k8s.io",
+    "policy",
+    "rbac.authorization.k8s.io",
+    "authorization.k8s.io",
+];
+
+/// Whether a type only answers a POST (reviews): nothing is stored, listed or watched.
+pub fn create_only(rt: &ResourceType) -> bool {
+    rt.group == "authorization.k8s.io"
+}
 
 /// Finds a type by group and plural.
 pub fn lookup(group: &str, plural: &str) -> Option<&'static ResourceType> {

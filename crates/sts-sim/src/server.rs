@@ -15,6 +15,7 @@ use crate::api::{self, DeleteOptions};
 use crate::api_error::{success_status, ApiError};
 use crate::discovery;
 use crate::faults::RequestInfo;
+use crate::params::ListOptions;
 use crate::patch::PatchType;
 use crate::resources::{self, ResourceType};
 use crate::selectors::{FieldSelector, LabelSelector};
@@ -98,18 +99,26 @@ pub fn parse_route(path: &str) -> Route {
         ["apis", g, "v1", ..] if resources::GROUPS.contains(g) => (*g, 3),
         _ => return Route::NotFound,
     };
-    let mut r: Vec<&str> = segs[rest_start..].to_vec();
+    // Object names and namespaces are percent-decoded; a proxy's rest stays as sent.
+    let decoded: Vec<String> = segs
+        .iter()
+        .map(|s| crate::params::decode_path_segment(s).unwrap_or_else(|_| s.to_string()))
+        .collect();
+    let decoded_rest: Vec<&str> = decoded[rest_start..].iter().map(String::as_str).collect();
+    let raw_rest: Vec<&str> = segs[rest_start..].to_vec();
+    let (mut r, mut raw) = (decoded_rest, raw_rest);
     let legacy_watch = r.first() == Some(&"watch");
     if legacy_watch {
         r.remove(0);
+        raw.remove(0);
     }
-    let (namespace, r) = if r.len() >= 3
+    let (namespace, r, raw) = if r.len() >= 3
         && r[0] == "namespaces"
         && resources::lookup(group, r[2]).is_some_and(|rt| rt.namespaced)
     {
-        (Some(r[1].to_string()), r[2..].to_vec())
+        (Some(r[1].to_string()), r[2..].to_vec(), raw[2..].to_vec())
     } else {
-        (None, r)
+        (None, r, raw)
     };
     let Some(rt) = r.first().and_then(|p| resources::lookup(group, p)) else {
         return Route::NotFound;
@@ -121,8 +130,8 @@ pub fn parse_route(path: &str) -> Route {
             return Route::NotFound;
         }
     }
-    let rest = if r.len() > 3 {
-        r[3..].join("/")
+    let rest = if raw.len() > 3 {
+        raw[3..].join("/")
     } else {
         String::new()
     };
@@ -163,9 +172,9 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Whether a boolean flag is set (`true`/`1`).
+    /// Whether a boolean flag is set, as apimachinery converts query booleans.
     pub fn flag(&self, key: &str) -> bool {
-        matches!(self.get(key), Some("true" | "1"))
+        crate::params::go_query_bool(self.get(key))
     }
 
     /// Whether `dryRun=All` was asked.
@@ -268,16 +277,22 @@ async fn handle(
         Ok(b) => b,
         Err(e) => return error_response(&ApiError::bad_request(format!("reading the body: {e}"))),
     };
-    // Bodies are JSON only: answer protobuf with 415 so clients fall back to JSON.
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if content_type.starts_with("application/vnd.kubernetes.protobuf") {
-        let mut e = ApiError::bad_request("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
-        e.code = 415;
-        e.reason = "UnsupportedMediaType";
-        return error_response(&e);
+    // Protobuf bodies become JSON here: everything behind this point works on JSON.
+    let (headers, body) = match crate::protobuf_http::request_to_json(headers, body) {
+        Ok(hb) => hb,
+        Err(e) => return error_response(&e),
+    };
+    let wants_protobuf = crate::protobuf::accept_prefers(
+        headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    );
+    if let Some(bad) = path
+        .split('/')
+        .find_map(|seg| crate::params::decode_path_segment(seg).err())
+    {
+        return error_response(&ApiError::bad_request(format!("invalid path: {bad}")));
     }
     let route = parse_route(&path);
     if let Route::Resource(p) = &route {
@@ -369,10 +384,17 @@ async fn handle(
             _ => error_response(&ApiError::no_route(&path)),
         },
         Route::NotFound => error_response(&ApiError::no_route(&path)),
-        Route::Resource(p) => match ctx.resource(p, ws.ok()).await {
-            Ok(resp) => resp,
-            Err(e) => error_response(&e),
-        },
+        Route::Resource(p) => {
+            let resp = match ctx.resource(p, ws.ok()).await {
+                Ok(resp) => resp,
+                Err(e) => error_response(&e),
+            };
+            if wants_protobuf {
+                crate::protobuf_http::response_to_protobuf(resp).await
+            } else {
+                resp
+            }
+        }
     }
 }
 
@@ -487,6 +509,11 @@ impl Ctx {
                 );
                 Ok((StatusCode::OK, text).into_response())
             }
+            (Some(name), Some("eviction")) if self.method == Method::POST => {
+                let body = parse_json(&self.body)?;
+                let status = crate::eviction::evict(st, &ns, name, &body, dry)?;
+                Ok(json_response(StatusCode::CREATED, &status))
+            }
             (Some(name), Some("scale")) => {
                 let out = match self.method {
                     Method::GET => {
@@ -564,14 +591,25 @@ impl Ctx {
             }
             Method::PATCH => {
                 let kind = self.patch_type()?;
-                let obj = match api::patch(st, rt, ns, name, sub, kind, &self.body, dry) {
-                    Err(e) if e.code == 404 && kind == PatchType::Apply => {
-                        let body = parse_json(&self.body)?;
-                        let created = api::create(st, rt, ns, body, dry)?;
-                        return Ok(json_response(StatusCode::CREATED, &created));
-                    }
-                    other => other?,
-                };
+                if kind == PatchType::Apply && sub.is_none() {
+                    let (obj, created) = api::server_side_apply(
+                        st,
+                        rt,
+                        ns,
+                        name,
+                        &self.body,
+                        self.query.get("fieldManager"),
+                        self.query.flag("force"),
+                        dry,
+                    )?;
+                    let code = if created {
+                        StatusCode::CREATED
+                    } else {
+                        StatusCode::OK
+                    };
+                    return Ok(json_response(code, &obj));
+                }
+                let obj = api::patch(st, rt, ns, name, sub, kind, &self.body, dry)?;
                 Ok(json_response(StatusCode::OK, &obj))
             }
             Method::DELETE => {
@@ -579,11 +617,7 @@ impl Ctx {
                 if let Some(p) = self.query.get("propagationPolicy") {
                     opts.propagation = Some(p.to_string());
                 }
-                if let Some(g) = self
-                    .query
-                    .get("gracePeriodSeconds")
-                    .and_then(|g| g.parse().ok())
-                {
+                if let Some(g) = crate::params::query_int64(self.query.get("gracePeriodSeconds"))? {
                     opts.grace_period_seconds = Some(g);
                 }
                 opts.dry_run |= dry;
@@ -626,32 +660,41 @@ impl Ctx {
         dry: bool,
     ) -> Result<Response, ApiError> {
         let st = &self.state;
+        if resources::create_only(rt) {
+            if self.method != Method::POST {
+                return Err(ApiError::method_not_allowed(format!(
+                    "{} accepts only POST",
+                    rt.qualified()
+                )));
+            }
+            let review = crate::authz::review(rt, &st.opts.user, parse_json(&self.body)?)?;
+            return Ok(json_response(StatusCode::CREATED, &review));
+        }
         match self.method {
             Method::GET => {
                 let (labels, fields) = self.selectors(rt)?;
-                if self.query.flag("watch") || p.legacy_watch {
+                let mut list_opts = ListOptions::parse(|k| self.query.get(k))?;
+                list_opts.watch |= p.legacy_watch;
+                if list_opts.watch {
                     let opts = watch::WatchOptions {
                         rt,
                         namespace: ns.map(str::to_string),
                         labels,
                         fields,
-                        resource_version: self
-                            .query
-                            .get("resourceVersion")
-                            .and_then(|v| v.parse().ok()),
-                        timeout: self
-                            .query
-                            .get("timeoutSeconds")
-                            .and_then(|t| t.parse().ok())
-                            .map(Duration::from_secs)
+                        resource_version: list_opts.resource_version_number()?,
+                        timeout: list_opts
+                            .timeout_seconds
+                            .filter(|t| *t > 0)
+                            .map(|t| Duration::from_secs(t as u64))
                             .unwrap_or(Duration::from_secs(1800)),
-                        bookmarks: self.query.flag("allowWatchBookmarks"),
-                        send_initial_events: self.query.flag("sendInitialEvents"),
+                        bookmarks: list_opts.allow_watch_bookmarks,
+                        send_initial_events: list_opts.send_initial_events == Some(true),
                         table: self.wants_table().then(|| self.include_object()),
                     };
                     return watch::serve(st.clone(), opts);
                 }
-                self.list(rt, ns, &labels, &fields)
+                list_opts.check_list_version(st.store.resource_version())?;
+                self.list(rt, ns, &labels, &fields, list_opts.limit)
             }
             Method::POST => {
                 let body = parse_json(&self.body)?;
@@ -689,6 +732,7 @@ impl Ctx {
         ns: Option<&str>,
         labels: &LabelSelector,
         fields: &FieldSelector,
+        limit: i64,
     ) -> Result<Response, ApiError> {
         let (items, rv) = self.state.store.list(rt, ns);
         let selected_items: Vec<Value> = items
@@ -705,10 +749,8 @@ impl Ctx {
                 })?,
             None => 0,
         };
-        let limit: usize = self
-            .query
-            .get("limit")
-            .and_then(|l| l.parse().ok())
+        let limit: usize = usize::try_from(limit)
+            .ok()
             .filter(|l| *l > 0)
             .unwrap_or(usize::MAX);
         let total = selected_items.len();

@@ -107,7 +107,7 @@ fn name_of(obj: &Value) -> &str {
 fn tracks_generation(rt: &ResourceType) -> bool {
     matches!(
         rt.plural,
-        "statefulsets" | "pods" | "services" | "persistentvolumeclaims"
+        "statefulsets" | "pods" | "services" | "persistentvolumeclaims" | "poddisruptionbudgets"
     )
 }
 

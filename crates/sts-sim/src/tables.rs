@@ -213,7 +213,8 @@ pub fn column_definitions(resource_plural: &str) -> Vec<Value> {
             age_col(),
         ],
         "serviceaccounts" => vec![name_col(), col("Secrets", "string", "", 0, SA_SECRETS), age_col()],
-        _ => vec![name_col(), age_col()],
+        other => crate::kinds::column_definitions(other)
+            .unwrap_or_else(|| vec![name_col(), age_col()]),
     }
 }
 
@@ -544,7 +545,8 @@ pub fn row_cells(resource_plural: &str, item: &Value, now: Timestamp) -> Vec<Val
             json!(arr(item, "/secrets").len()),
             age(item, now),
         ],
-        _ => vec![name(item), age(item, now)],
+        other => crate::kinds::row_cells(other, item, |i| age(i, now))
+            .unwrap_or_else(|| vec![name(item), age(item, now)]),
     }
 }
 

@@ -220,6 +220,11 @@ pub fn kind_of(resource_plural: &str) -> (&'static str, &'static str) {
         "events" => ("Event", ""),
         "serviceaccounts" => ("ServiceAccount", ""),
         "storageclasses" => ("StorageClass", "storage.k8s.io"),
+        "poddisruptionbudgets" => ("PodDisruptionBudget", "policy"),
+        "roles" => ("Role", "rbac.authorization.k8s.io"),
+        "clusterroles" => ("ClusterRole", "rbac.authorization.k8s.io"),
+        "rolebindings" => ("RoleBinding", "rbac.authorization.k8s.io"),
+        "clusterrolebindings" => ("ClusterRoleBinding", "rbac.authorization.k8s.io"),
         _ => ("Object", ""),
     }
 }
@@ -261,7 +266,7 @@ pub fn validate_create(resource_plural: &str, obj: &Value) -> Result<(), Invalid
         "services" => causes.extend(validate_service_spec(
             obj.get("spec").unwrap_or(&Value::Null),
         )),
-        _ => {}
+        other => causes.extend(crate::kinds::validate(other, obj)),
     }
     invalid(resource_plural, obj, causes)
 }
@@ -353,7 +358,7 @@ pub fn validate_update(
                 "updates to provisioner are forbidden.",
             ));
         }
-        _ => {}
+        other => causes.extend(crate::kinds::validate_update(other, old, new)),
     }
     invalid(resource_plural, new, causes)
 }

@@ -3,9 +3,11 @@
 
 use crate::state::SharedState;
 
+pub mod disruption;
 pub mod endpoints;
 pub mod gc;
 pub mod kubelet;
+pub mod namespace;
 pub mod provisioner;
 pub mod statefulset;
 
@@ -16,6 +18,8 @@ pub fn spawn_all(state: SharedState) -> Vec<tokio::task::JoinHandle<()>> {
         tokio::spawn(kubelet::run(state.clone())),
         tokio::spawn(provisioner::run(state.clone())),
         tokio::spawn(endpoints::run(state.clone())),
+        tokio::spawn(disruption::run(state.clone())),
+        tokio::spawn(namespace::run(state.clone())),
         tokio::spawn(gc::run(state)),
     ]
 }
