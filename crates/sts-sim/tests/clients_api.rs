@@ -10,7 +10,6 @@ use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::Api;
 use sts_sim::testing::{stderr, stdout, visits_app_manifest, E2e};
 
-
 fn script(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/clients")
