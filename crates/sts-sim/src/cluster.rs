@@ -50,6 +50,7 @@ pub fn bootstrap(state: &State) -> anyhow::Result<()> {
             false,
         )?;
     }
+    crate::rbac::defaults::bootstrap(state)?;
     crate::controllers::kubelet::bootstrap_nodes(state);
     crate::controllers::provisioner::bootstrap_storage(state);
     api::create(
@@ -89,7 +90,7 @@ impl Cluster {
             let authority = tls::Authority::generate()?;
             let serving = authority.serving()?;
             let admin = authority.client(&state.opts.user, &["system:masters"])?;
-            let config = tls::server_config(&serving)?;
+            let config = tls::server_config(&serving, Some(&authority))?;
             let _ = state.authority.set(authority);
             (Some(config), Some(admin))
         };
@@ -134,6 +135,29 @@ impl Cluster {
     /// The kubeconfig file (context `sts-sim`, namespace `default`).
     pub fn kubeconfig_path(&self) -> &Path {
         &self.kubeconfig
+    }
+
+    /// Writes a kubeconfig at `path` for `user` in `groups`: a client certificate the cluster
+    /// CA signs (CN user, O groups), as `kubeadm kubeconfig user` does. HTTPS clusters only.
+    pub fn write_user_kubeconfig(
+        &self,
+        path: &Path,
+        user: &str,
+        groups: &[&str],
+    ) -> anyhow::Result<()> {
+        let ca = self
+            .state
+            .authority
+            .get()
+            .context("a plain-HTTP cluster has no CA to sign client certificates")?;
+        let cert = ca.client(user, groups)?;
+        let files = kubeconfig::TlsFiles {
+            ca_pem: ca.cert_pem(),
+            client_cert_pem: &cert.cert_pem,
+            client_key_pem: &cert.key_pem,
+        };
+        kubeconfig::write(path, &self.url(), Some(files))
+            .with_context(|| format!("writing {}", path.display()))
     }
 
     /// A kube-rs client for this cluster.
@@ -262,7 +286,8 @@ fn serve_on_own_runtime(
         if state.opts.node_ports {
             controllers.push(tokio::spawn(crate::nodeports::run(state.clone())));
         }
-        let app = crate::server::router(state);
+        let app = crate::server::router(state)
+            .into_make_service_with_connect_info::<crate::authn::ClientIdentity>();
         type Served =
             std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>> + Send>>;
         let served: Served = match tls {

@@ -36,6 +36,13 @@ enum Command {
         /// Do not listen on 127.0.0.1:<nodePort> for NodePort and LoadBalancer Services.
         #[arg(long)]
         no_node_ports: bool,
+        /// Accept the bearer tokens of this CSV file, kube-apiserver's format:
+        /// `token,user,uid[,"group1,group2"]`.
+        #[arg(long, value_name = "FILE")]
+        token_auth_file: Option<PathBuf>,
+        /// How requests are authorized: RBAC (roles and bindings) or AlwaysAllow.
+        #[arg(long, default_value = "RBAC", value_parser = ["RBAC", "AlwaysAllow"])]
+        authorization_mode: String,
     },
     /// Play the seeds' scenario with kubectl and the plugins against a fresh simulated cluster.
     Demo {
@@ -58,8 +65,22 @@ async fn main() -> anyhow::Result<()> {
             max_unavailable,
             insecure_http,
             no_node_ports,
+            token_auth_file,
+            authorization_mode,
         } => {
+            let tokens = match &token_auth_file {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path).map_err(|e| {
+                        anyhow::anyhow!("reading --token-auth-file {}: {e}", path.display())
+                    })?;
+                    sts_sim::authn::parse_token_file(&text)
+                        .map_err(|e| anyhow::anyhow!("--token-auth-file {}: {e}", path.display()))?
+                }
+                None => Vec::new(),
+            };
             let opts = sts_sim::ClusterOptions {
+                tokens,
+                authorization_mode: authorization_mode.parse().map_err(anyhow::Error::msg)?,
                 listen,
                 kubeconfig: Some(kubeconfig.clone()),
                 max_unavailable_gate: max_unavailable,

@@ -44,6 +44,11 @@ pub struct ClusterOptions {
     /// Seed of the random endpoint choice of Services (kube-proxy picks at random); `None`
     /// seeds from the OS.
     pub endpoint_seed: Option<u64>,
+    /// Bearer tokens accepted (`sts-sim serve --token-auth-file`), besides client
+    /// certificates signed by the cluster CA.
+    pub tokens: Vec<crate::authn::StaticToken>,
+    /// How requests are authorized (`--authorization-mode`, RBAC by default).
+    pub authorization_mode: crate::rbac::AuthorizationMode,
 }
 
 impl Default for ClusterOptions {
@@ -65,6 +70,8 @@ impl Default for ClusterOptions {
             insecure_http: false,
             node_ports: false,
             endpoint_seed: None,
+            tokens: Vec::new(),
+            authorization_mode: crate::rbac::AuthorizationMode::Rbac,
         }
     }
 }

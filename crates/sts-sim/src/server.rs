@@ -273,6 +273,10 @@ async fn handle(
     req: Request,
 ) -> Response {
     let (parts, body) = req.into_parts();
+    let user = match crate::guard::user_of(&state, &parts.headers, &parts.extensions) {
+        Ok(u) => u,
+        Err(e) => return error_response(&e),
+    };
     let method = parts.method.clone();
     let path = parts.uri.path().to_string();
     let query = Query::parse(parts.uri.query());
@@ -300,9 +304,18 @@ async fn handle(
         return error_response(&ApiError::bad_request(format!("invalid path: {bad}")));
     }
     let route = parse_route(&path);
+    let attrs = match &route {
+        Route::Resource(p) => {
+            crate::guard::resource_attributes(p, rbac_verb(&method, p, &query), &query)
+        }
+        _ => crate::guard::path_attributes(&method, &path),
+    };
+    if let Err(e) = crate::guard::authorize(&state, &user, &attrs) {
+        return error_response(&e);
+    }
     if let Route::Resource(p) = &route {
         let info = RequestInfo {
-            verb: rbac_verb(&method, p, &query).to_string(),
+            verb: attrs.verb.clone(),
             resource: match &p.sub {
                 Some(s) => format!("{}/{}", p.rt.plural, s),
                 None => p.rt.plural.to_string(),
@@ -321,7 +334,7 @@ async fn handle(
                 &info.verb,
                 p.name.as_deref().unwrap_or(""),
                 p.namespace.as_deref().filter(|_| p.rt.namespaced),
-                &state.opts.user,
+                &user.name,
             ));
         }
         if let Some((code, retry_after)) = verdict.fail {
@@ -334,6 +347,7 @@ async fn handle(
     }
     let mut ctx = Ctx {
         state,
+        user,
         method,
         headers,
         query,
@@ -409,6 +423,7 @@ async fn handle(
 /// One request's context.
 struct Ctx {
     state: SharedState,
+    user: crate::authn::UserInfo,
     method: Method,
     headers: HeaderMap,
     query: Query,
@@ -721,7 +736,12 @@ impl Ctx {
                     rt.qualified()
                 )));
             }
-            let review = crate::authz::review(rt, &st.opts.user, parse_json(&self.body)?)?;
+            let review = crate::authz::review_with(
+                rt,
+                &|attrs| crate::rbac::authorize(st, &self.user, attrs),
+                &|ns| crate::rbac::rules_review(st, &self.user, ns),
+                parse_json(&self.body)?,
+            )?;
             return Ok(json_response(StatusCode::CREATED, &review));
         }
         match self.method {

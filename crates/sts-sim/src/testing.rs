@@ -217,6 +217,122 @@ impl E2e {
     pub fn kubeconfig_path(&self) -> &Path {
         &self.kubeconfig
     }
+
+    /// A fresh user with no rights but discovery, and a kubeconfig (namespace: the test's)
+    /// to act as it. On the simulator: user `name` with a client certificate the cluster CA
+    /// signs. On a real cluster: ServiceAccount `name` in the test namespace with a token
+    /// Secret (the token only ever goes into the kubeconfig file).
+    pub async fn new_user(&self, name: &str) -> TestUser {
+        let path = self.cache_dir.path().join(format!("kubeconfig-{name}"));
+        match &self.sim {
+            Some(sim) => {
+                sim.write_user_kubeconfig(&path, name, &[])
+                    .expect("user kubeconfig");
+                self.set_namespace(&path);
+                TestUser {
+                    kubeconfig: path,
+                    name: name.to_string(),
+                    subject: json!({"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": name}),
+                }
+            }
+            None => self.service_account_user(name, path).await,
+        }
+    }
+
+    async fn service_account_user(&self, name: &str, path: PathBuf) -> TestUser {
+        use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
+        let sas: Api<ServiceAccount> = self.api();
+        let sa: ServiceAccount =
+            serde_json::from_value(json!({"metadata": {"name": name}})).expect("sa");
+        sas.create(&PostParams::default(), &sa)
+            .await
+            .expect("create ServiceAccount");
+        let secrets: Api<Secret> = self.api();
+        let secret_name = format!("{name}-token");
+        let secret: Secret = serde_json::from_value(json!({
+            "metadata": {"name": secret_name, "annotations": {"kubernetes.io/service-account.name": name}},
+            "type": "kubernetes.io/service-account-token"
+        }))
+        .expect("secret");
+        secrets
+            .create(&PostParams::default(), &secret)
+            .await
+            .expect("create token Secret");
+        let filled: Secret = self
+            .wait_for(
+                &secret_name,
+                Duration::from_secs(30),
+                "the token",
+                |s: &Secret| s.data.as_ref().is_some_and(|d| d.contains_key("token")),
+            )
+            .await;
+        let token = filled.data.expect("data")["token"].0.clone();
+        let token = String::from_utf8(token).expect("token is text");
+        let mut kc = kube::config::Kubeconfig::read_from(&self.kubeconfig).expect("kubeconfig");
+        let ctx_name = kc.current_context.clone().unwrap_or_default();
+        let user_name = format!("e2e-{name}");
+        for ctx in kc.contexts.iter_mut().filter(|c| c.name == ctx_name) {
+            if let Some(c) = ctx.context.as_mut() {
+                c.user = Some(user_name.clone());
+            }
+        }
+        kc.auth_infos = vec![kube::config::NamedAuthInfo {
+            name: user_name,
+            auth_info: Some(kube::config::AuthInfo {
+                token: Some(token.into()),
+                ..Default::default()
+            }),
+            other: Default::default(),
+        }];
+        let text = serde_norway::to_string(&kc).expect("kubeconfig yaml");
+        std::fs::write(&path, text).expect("write user kubeconfig");
+        self.set_namespace(&path);
+        TestUser {
+            kubeconfig: path,
+            name: format!("system:serviceaccount:{}:{name}", self.namespace),
+            subject: json!({"kind": "ServiceAccount", "name": name, "namespace": self.namespace}),
+        }
+    }
+
+    fn set_namespace(&self, path: &Path) {
+        let out = Command::new("kubectl")
+            .env("KUBECONFIG", path)
+            .args([
+                "config",
+                "set-context",
+                "--current",
+                "--namespace",
+                &self.namespace,
+            ])
+            .output()
+            .expect("kubectl must be on PATH for the end-to-end tests");
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+
+    /// Runs kubectl as `user` (in the test namespace unless `-n`/`-A` is given).
+    pub fn kubectl_as(&self, user: &TestUser, args: &[&str]) -> Output {
+        let mut cmd = Command::new("kubectl");
+        cmd.env("KUBECONFIG", &user.kubeconfig).env(
+            "KUBECACHEDIR",
+            self.cache_dir
+                .path()
+                .join(format!("cache-{}", user.name.replace(':', "_"))),
+        );
+        cmd.args(args);
+        cmd.output()
+            .expect("kubectl must be on PATH for the end-to-end tests")
+    }
+}
+
+/// A user of [`E2e::new_user`].
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    /// Kubeconfig acting as this user.
+    pub kubeconfig: PathBuf,
+    /// The user name the API server sees (`alice`, `system:serviceaccount:ns:alice`).
+    pub name: String,
+    /// The RBAC subject that names the user in a binding.
+    pub subject: serde_json::Value,
 }
 
 /// The output's stdout as text.

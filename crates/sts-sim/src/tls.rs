@@ -158,7 +158,7 @@ impl Authority {
 
     /// A client certificate for `user` in `groups` (subject `CN=user, O=group...`, how
     /// kube-apiserver's x509 authenticator reads it), e.g. kubeadm's `kubernetes-admin` in
-    /// `system:masters`. The server does not ask for it yet (no authentication).
+    /// `system:masters`. The server asks for it and reads the user from it (`authn`).
     pub fn client(&self, user: &str, groups: &[&str]) -> anyhow::Result<Signed> {
         self.sign_with(user, groups, &[], ExtendedKeyUsagePurpose::ClientAuth)
     }
@@ -175,17 +175,39 @@ impl Authority {
 
 /// A rustls server configuration serving `cert` alone (as kube-apiserver on kubeadm does:
 /// clients hold the CA), HTTP/1.1 only (exec and watch need nothing else), with the ring
-/// provider kube uses.
-pub fn server_config(cert: &Signed) -> anyhow::Result<Arc<rustls::ServerConfig>> {
-    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+/// provider kube uses. With `client_ca`, it asks for client certificates signed by that CA
+/// (as `--client-ca-file`) but lets clients without one in (they may send a token).
+pub fn server_config(
+    cert: &Signed,
+    client_ca: Option<&Authority>,
+) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_der.clone()));
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()?
-    .with_no_client_auth()
-    .with_single_cert(vec![cert.der.clone()], key)
-    .context("building the TLS configuration")?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?;
+    let builder = match client_ca {
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(
+                CertificateDer::from_pem_slice(ca.cert_pem().as_bytes())
+                    .context("reading the CA certificate")?,
+            )?;
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .allow_unauthenticated()
+            .build()
+            .context("building the client certificate verifier")?;
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder
+        .with_single_cert(vec![cert.der.clone()], key)
+        .context("building the TLS configuration")?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
@@ -325,7 +347,8 @@ mod tests {
                 UnixTime::now(),
             )
             .is_err());
-        assert!(server_config(&serving).is_ok());
+        assert!(server_config(&serving, None).is_ok());
+        assert!(server_config(&serving, Some(&ca)).is_ok());
     }
 
     #[test]

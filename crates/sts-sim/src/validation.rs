@@ -424,6 +424,18 @@ fn dns1035_label_errors(s: &str) -> Vec<String> {
     errs
 }
 
+/// upstream's `path.IsValidPathSegmentName`.
+fn path_segment_errors(name: &str) -> Vec<String> {
+    if name == "." || name == ".." {
+        return vec![format!("may not be '{name}'")];
+    }
+    ["/", "%"]
+        .iter()
+        .filter(|bad| name.contains(**bad))
+        .map(|bad| format!("may not contain '{bad}'"))
+        .collect()
+}
+
 fn validate_name(resource: &str, obj: &Value) -> Vec<Cause> {
     let name = str_at(obj, "/metadata/name");
     if name.is_empty() {
@@ -438,6 +450,10 @@ fn validate_name(resource: &str, obj: &Value) -> Vec<Cause> {
     let errs = match resource {
         "statefulsets" | "namespaces" => dns1123_label_errors(name),
         "services" => dns1035_label_errors(name),
+        // RBAC names are path segments (upstream's ValidateRBACName): `system:discovery`.
+        "roles" | "clusterroles" | "rolebindings" | "clusterrolebindings" => {
+            path_segment_errors(name)
+        }
         _ => dns1123_subdomain_errors(name),
     };
     errs.iter()

@@ -11,9 +11,13 @@ use common::{json_of, request};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn protobuf_requests_and_answers_round_trip() {
-    let cluster = Cluster::start(ClusterOptions::default())
-        .await
-        .expect("start");
+    let cluster = Cluster::start(ClusterOptions {
+        // The raw requests here speak plain HTTP/1.1 on the socket.
+        insecure_http: true,
+        ..ClusterOptions::default()
+    })
+    .await
+    .expect("start");
     let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "pb", "labels": {"via": "protobuf"}}, "data": {"k": "v"}});
     let body = protobuf::encode(&cm).expect("encodable");
@@ -101,9 +105,13 @@ async fn protobuf_requests_and_answers_round_trip() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_protobuf_is_a_400_naming_the_problem() {
-    let cluster = Cluster::start(ClusterOptions::default())
-        .await
-        .expect("start");
+    let cluster = Cluster::start(ClusterOptions {
+        // The raw requests here speak plain HTTP/1.1 on the socket.
+        insecure_http: true,
+        ..ClusterOptions::default()
+    })
+    .await
+    .expect("start");
     let cases: [(&[u8], &str); 3] = [
         (
             b"{\"kind\": \"ConfigMap\"}",
