@@ -18,6 +18,7 @@
 pub mod admin;
 pub mod api;
 pub mod api_error;
+pub mod app_metrics;
 pub mod cluster;
 pub mod containers;
 pub mod controllers;
