@@ -77,7 +77,7 @@ _kubectl__sts__rollout() {
 
     case "${cmd}" in
         kubectl__sts__rollout)
-            opts="-n -A -l -o -v -h -V --partition --no-wait --timeout --dry-run --max-unavailable --rollback-on-failure --data-check --path --http --kubeconfig --context --cluster --user --namespace --all-namespaces --selector --output --no-headers --request-timeout --color --verbose --help --version status start pause resume promote undo history diff help"
+            opts="-n -A -l -o -v -h -V --partition --no-wait --timeout --dry-run --max-unavailable --rollback-on-failure --data-check --path --http --metric --format --kubeconfig --context --cluster --user --namespace --all-namespaces --selector --output --no-headers --request-timeout --color --verbose --help --version status start pause resume promote undo history diff help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -100,6 +100,14 @@ _kubectl__sts__rollout() {
                     return 0
                     ;;
                 --http)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metric)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -493,7 +501,7 @@ _kubectl__sts__rollout() {
             return 0
             ;;
         kubectl__subcmd__sts__subcmd__rollout__subcmd__promote)
-            opts="-n -A -l -o -v -h --full --pause-between --manual --check-http --timeout --dry-run --max-unavailable --rollback-on-failure --data-check --path --http --kubeconfig --context --cluster --user --namespace --all-namespaces --selector --output --no-headers --request-timeout --color --verbose --help"
+            opts="-n -A -l -o -v -h --full --pause-between --manual --check-http --timeout --dry-run --max-unavailable --rollback-on-failure --data-check --path --http --metric --format --kubeconfig --context --cluster --user --namespace --all-namespaces --selector --output --no-headers --request-timeout --color --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -520,6 +528,14 @@ _kubectl__sts__rollout() {
                     return 0
                     ;;
                 --http)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metric)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -579,7 +595,7 @@ _kubectl__sts__rollout() {
             return 0
             ;;
         kubectl__subcmd__sts__subcmd__rollout__subcmd__resume)
-            opts="-n -A -l -o -v -h --partition --pause-between --manual --check-http --timeout --dry-run --max-unavailable --rollback-on-failure --data-check --path --http --kubeconfig --context --cluster --user --namespace --all-namespaces --selector --output --no-headers --request-timeout --color --verbose --help"
+            opts="-n -A -l -o -v -h --partition --pause-between --manual --check-http --timeout --dry-run --max-unavailable --rollback-on-failure --data-check --path --http --metric --format --kubeconfig --context --cluster --user --namespace --all-namespaces --selector --output --no-headers --request-timeout --color --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -610,6 +626,14 @@ _kubectl__sts__rollout() {
                     return 0
                     ;;
                 --http)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metric)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -669,7 +693,7 @@ _kubectl__sts__rollout() {
             return 0
             ;;
         kubectl__subcmd__sts__subcmd__rollout__subcmd__start)
-            opts="-n -A -l -o -v -h --image --env --steps --change-cause --pause-between --manual --check-http --timeout --dry-run --max-unavailable --rollback-on-failure --data-check --path --http --kubeconfig --context --cluster --user --namespace --all-namespaces --selector --output --no-headers --request-timeout --color --verbose --help"
+            opts="-n -A -l -o -v -h --image --env --steps --change-cause --pause-between --manual --check-http --timeout --dry-run --max-unavailable --rollback-on-failure --data-check --path --http --metric --format --kubeconfig --context --cluster --user --namespace --all-namespaces --selector --output --no-headers --request-timeout --color --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -712,6 +736,14 @@ _kubectl__sts__rollout() {
                     return 0
                     ;;
                 --http)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metric)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -837,7 +869,7 @@ _kubectl__sts__rollout() {
             return 0
             ;;
         kubectl__subcmd__sts__subcmd__rollout__subcmd__undo)
-            opts="-n -A -l -o -v -h --to-revision --force --timeout --dry-run --max-unavailable --rollback-on-failure --data-check --path --http --kubeconfig --context --cluster --user --namespace --all-namespaces --selector --output --no-headers --request-timeout --color --verbose --help"
+            opts="-n -A -l -o -v -h --to-revision --force --timeout --dry-run --max-unavailable --rollback-on-failure --data-check --path --http --metric --format --kubeconfig --context --cluster --user --namespace --all-namespaces --selector --output --no-headers --request-timeout --color --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -860,6 +892,14 @@ _kubectl__sts__rollout() {
                     return 0
                     ;;
                 --http)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metric)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

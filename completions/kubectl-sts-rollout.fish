@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_sts_rollout_global_optspecs
-    string join \n partition= no-wait timeout= dry-run max-unavailable= rollback-on-failure data-check path= http= kubeconfig= context= cluster= user= n/namespace= A/all-namespaces l/selector= o/output= no-headers request-timeout= color= v/verbose h/help V/version
+    string join \n partition= no-wait timeout= dry-run max-unavailable= rollback-on-failure data-check path= http= metric= format= kubeconfig= context= cluster= user= n/namespace= A/all-namespaces l/selector= o/output= no-headers request-timeout= color= v/verbose h/help V/version
 end
 
 function __fish_kubectl_sts_rollout_needs_command
@@ -29,6 +29,8 @@ complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_needs_command" -l
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_needs_command" -l max-unavailable -d 'OnDelete: delete up to K pods at once (default 1)' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_needs_command" -l path -d '--data-check: the counter file in the container (default: discovered like sts-visits)' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_needs_command" -l http -d '--data-check: read the counter over HTTP instead ([PORT]/PATH through the pod proxy)' -r
+complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_needs_command" -l metric -d '--data-check: a Prometheus counter, NAME or \'NAME{label="value",...}\', from --http, else the prometheus.io/port|path pod annotations, else /metrics' -r
+complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_needs_command" -l format -d '--data-check: how to read the content (auto, count, lines, json:FIELD)' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_needs_command" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, possibly several files joined by \':\', else ~/.kube/config)' -r -F
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_needs_command" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_needs_command" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -47,7 +49,7 @@ never\t'Never colour'"
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_needs_command" -l no-wait -d 'Set the partition and return without waiting'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_needs_command" -l dry-run -d 'Print the plan (steps, ordinals per step, patches) and change nothing'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_needs_command" -l rollback-on-failure -d 'On a failed step, run `undo --force` and wait until every pod is back'
-complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_needs_command" -l data-check -d 'Read each pod\'s counter before it restarts and after it is Ready again (as sts-visits does); a counter that went down fails the step'
+complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_needs_command" -l data-check -d 'Read each pod\'s counter before it restarts and after it is Ready again (as sts-visits does); a counter that went down fails the step. The sources (--path, --http, --metric, --format) are saved with the rollout: resume and promote reuse them'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_needs_command" -s A -l all-namespaces -d 'Work on StatefulSets of all namespaces'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_needs_command" -l no-headers -d 'Do not print table headers'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_needs_command" -s v -l verbose -d 'Log each API request (method, URL, status) to stderr; credentials are never printed'
@@ -93,6 +95,8 @@ complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand 
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand start" -l max-unavailable -d 'OnDelete: delete up to K pods at once (default 1)' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand start" -l path -d '--data-check: the counter file in the container (default: discovered like sts-visits)' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand start" -l http -d '--data-check: read the counter over HTTP instead ([PORT]/PATH through the pod proxy)' -r
+complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand start" -l metric -d '--data-check: a Prometheus counter, NAME or \'NAME{label="value",...}\', from --http, else the prometheus.io/port|path pod annotations, else /metrics' -r
+complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand start" -l format -d '--data-check: how to read the content (auto, count, lines, json:FIELD)' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand start" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, possibly several files joined by \':\', else ~/.kube/config)' -r -F
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand start" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand start" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -111,7 +115,7 @@ never\t'Never colour'"
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand start" -l manual -d 'Stop after each step; `promote` runs the next'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand start" -l dry-run -d 'Print the plan (steps, ordinals per step, patches) and change nothing'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand start" -l rollback-on-failure -d 'On a failed step, run `undo --force` and wait until every pod is back'
-complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand start" -l data-check -d 'Read each pod\'s counter before it restarts and after it is Ready again (as sts-visits does); a counter that went down fails the step'
+complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand start" -l data-check -d 'Read each pod\'s counter before it restarts and after it is Ready again (as sts-visits does); a counter that went down fails the step. The sources (--path, --http, --metric, --format) are saved with the rollout: resume and promote reuse them'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand start" -s A -l all-namespaces -d 'Work on StatefulSets of all namespaces'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand start" -l no-headers -d 'Do not print table headers'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand start" -s v -l verbose -d 'Log each API request (method, URL, status) to stderr; credentials are never printed'
@@ -143,6 +147,8 @@ complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand 
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand resume" -l max-unavailable -d 'OnDelete: delete up to K pods at once (default 1)' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand resume" -l path -d '--data-check: the counter file in the container (default: discovered like sts-visits)' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand resume" -l http -d '--data-check: read the counter over HTTP instead ([PORT]/PATH through the pod proxy)' -r
+complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand resume" -l metric -d '--data-check: a Prometheus counter, NAME or \'NAME{label="value",...}\', from --http, else the prometheus.io/port|path pod annotations, else /metrics' -r
+complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand resume" -l format -d '--data-check: how to read the content (auto, count, lines, json:FIELD)' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand resume" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, possibly several files joined by \':\', else ~/.kube/config)' -r -F
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand resume" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand resume" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -161,7 +167,7 @@ never\t'Never colour'"
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand resume" -l manual -d 'Stop after each step; `promote` runs the next'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand resume" -l dry-run -d 'Print the plan (steps, ordinals per step, patches) and change nothing'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand resume" -l rollback-on-failure -d 'On a failed step, run `undo --force` and wait until every pod is back'
-complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand resume" -l data-check -d 'Read each pod\'s counter before it restarts and after it is Ready again (as sts-visits does); a counter that went down fails the step'
+complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand resume" -l data-check -d 'Read each pod\'s counter before it restarts and after it is Ready again (as sts-visits does); a counter that went down fails the step. The sources (--path, --http, --metric, --format) are saved with the rollout: resume and promote reuse them'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand resume" -s A -l all-namespaces -d 'Work on StatefulSets of all namespaces'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand resume" -l no-headers -d 'Do not print table headers'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand resume" -s v -l verbose -d 'Log each API request (method, URL, status) to stderr; credentials are never printed'
@@ -172,6 +178,8 @@ complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand 
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand promote" -l max-unavailable -d 'OnDelete: delete up to K pods at once (default 1)' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand promote" -l path -d '--data-check: the counter file in the container (default: discovered like sts-visits)' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand promote" -l http -d '--data-check: read the counter over HTTP instead ([PORT]/PATH through the pod proxy)' -r
+complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand promote" -l metric -d '--data-check: a Prometheus counter, NAME or \'NAME{label="value",...}\', from --http, else the prometheus.io/port|path pod annotations, else /metrics' -r
+complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand promote" -l format -d '--data-check: how to read the content (auto, count, lines, json:FIELD)' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand promote" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, possibly several files joined by \':\', else ~/.kube/config)' -r -F
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand promote" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand promote" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -191,7 +199,7 @@ complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand 
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand promote" -l manual -d 'Stop after each step; `promote` runs the next'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand promote" -l dry-run -d 'Print the plan (steps, ordinals per step, patches) and change nothing'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand promote" -l rollback-on-failure -d 'On a failed step, run `undo --force` and wait until every pod is back'
-complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand promote" -l data-check -d 'Read each pod\'s counter before it restarts and after it is Ready again (as sts-visits does); a counter that went down fails the step'
+complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand promote" -l data-check -d 'Read each pod\'s counter before it restarts and after it is Ready again (as sts-visits does); a counter that went down fails the step. The sources (--path, --http, --metric, --format) are saved with the rollout: resume and promote reuse them'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand promote" -s A -l all-namespaces -d 'Work on StatefulSets of all namespaces'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand promote" -l no-headers -d 'Do not print table headers'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand promote" -s v -l verbose -d 'Log each API request (method, URL, status) to stderr; credentials are never printed'
@@ -201,6 +209,8 @@ complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand 
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand undo" -l max-unavailable -d 'OnDelete: delete up to K pods at once (default 1)' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand undo" -l path -d '--data-check: the counter file in the container (default: discovered like sts-visits)' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand undo" -l http -d '--data-check: read the counter over HTTP instead ([PORT]/PATH through the pod proxy)' -r
+complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand undo" -l metric -d '--data-check: a Prometheus counter, NAME or \'NAME{label="value",...}\', from --http, else the prometheus.io/port|path pod annotations, else /metrics' -r
+complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand undo" -l format -d '--data-check: how to read the content (auto, count, lines, json:FIELD)' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand undo" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, possibly several files joined by \':\', else ~/.kube/config)' -r -F
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand undo" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand undo" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -219,7 +229,7 @@ never\t'Never colour'"
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand undo" -l force -d 'Replace stuck pods and wait until every pod runs the restored revision'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand undo" -l dry-run -d 'Print the plan (steps, ordinals per step, patches) and change nothing'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand undo" -l rollback-on-failure -d 'On a failed step, run `undo --force` and wait until every pod is back'
-complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand undo" -l data-check -d 'Read each pod\'s counter before it restarts and after it is Ready again (as sts-visits does); a counter that went down fails the step'
+complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand undo" -l data-check -d 'Read each pod\'s counter before it restarts and after it is Ready again (as sts-visits does); a counter that went down fails the step. The sources (--path, --http, --metric, --format) are saved with the rollout: resume and promote reuse them'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand undo" -s A -l all-namespaces -d 'Work on StatefulSets of all namespaces'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand undo" -l no-headers -d 'Do not print table headers'
 complete -c kubectl-sts-rollout -n "__fish_kubectl_sts_rollout_using_subcommand undo" -s v -l verbose -d 'Log each API request (method, URL, status) to stderr; credentials are never printed'

@@ -23,7 +23,7 @@ _kubectl__sts__visits() {
 
     case "${cmd}" in
         kubectl__sts__visits)
-            opts="-c -w -n -A -l -o -v -h -V --path --http --container --format --allow-debug --debug-image --offline --sort --concurrency --timeout --watch --interval --kubeconfig --context --cluster --user --namespace --all-namespaces --selector --output --no-headers --request-timeout --color --verbose --help --version"
+            opts="-c -w -n -A -l -o -v -h -V --path --http --container --format --metric --allow-debug --debug-image --offline --include-orphans --sort --concurrency --timeout --watch --interval --kubeconfig --context --cluster --user --namespace --all-namespaces --selector --output --no-headers --request-timeout --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -46,6 +46,10 @@ _kubectl__sts__visits() {
                     return 0
                     ;;
                 --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metric)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

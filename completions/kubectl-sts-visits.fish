@@ -2,6 +2,7 @@ complete -c kubectl-sts-visits -l path -d 'The counter file inside the container
 complete -c kubectl-sts-visits -l http -d 'Read the counter over HTTP through the pod proxy: [PORT]/PATH, e.g. 8080/visits' -r
 complete -c kubectl-sts-visits -s c -l container -d 'Container to read in (default: the kubectl.kubernetes.io/default-container annotation, else the first container)' -r
 complete -c kubectl-sts-visits -l format -d 'How to read the content: auto (one integer, one timestamp per line, or JSON with a numeric "visits"), count, lines, or json:FIELD' -r
+complete -c kubectl-sts-visits -l metric -d 'Read a Prometheus counter: NAME or \'NAME{label="value",...}\' (summed over the matching series), from --http, else the prometheus.io/port|path pod annotations, else /metrics' -r
 complete -c kubectl-sts-visits -l debug-image -d 'Image of the ephemeral debug container and of --offline reader pods' -r
 complete -c kubectl-sts-visits -l sort -d 'Row order within each StatefulSet' -r -f -a "ordinal\t'By ordinal, ascending'
 visits\t'Most visits first (unread last)'"
@@ -25,7 +26,8 @@ always\t'Always colour (unless NO_COLOR is set)'
 never\t'Never colour'"
 complete -c kubectl-sts-visits -l allow-debug -d 'Allow adding an ephemeral debug container to pods whose image has no `cat`'
 complete -c kubectl-sts-visits -l offline -d 'Read the claims of pods that are not running through a short-lived reader pod'
-complete -c kubectl-sts-visits -s w -l watch -d 'Refresh until Ctrl-C: in place on a terminal (with the change and rate per ordinal), one JSON line per refresh otherwise'
+complete -c kubectl-sts-visits -l include-orphans -d 'Also read the claims of scaled-down ordinals through reader pods (implies --offline for them); their rows have status "scaled down"'
+complete -c kubectl-sts-visits -s w -l watch -d 'Refresh until Ctrl-C: in place on a terminal (with the change and rate per ordinal), one JSON line per refresh otherwise. Exits 1 when the StatefulSet does not exist or is deleted; retries transient API errors with backoff'
 complete -c kubectl-sts-visits -s A -l all-namespaces -d 'Work on StatefulSets of all namespaces'
 complete -c kubectl-sts-visits -l no-headers -d 'Do not print table headers'
 complete -c kubectl-sts-visits -s v -l verbose -d 'Log each API request (method, URL, status) to stderr; credentials are never printed'

@@ -14,7 +14,9 @@ use kube_sts::error::report;
 use kube_sts::rollout::commands::{self, Outcome, RunOptions, StartArgs};
 use kube_sts::rollout::patch::{parse_env, parse_image};
 use kube_sts::rollout::plan::{parse_http_check, parse_steps};
-use kube_sts::rollout::{history, status};
+use kube_sts::rollout::{history, history_view, status};
+use kube_sts::visits::metrics::MetricSelector;
+use kube_sts::visits::parse::Format;
 use kube_sts::visits::source::{HttpSource, SourceRequest};
 use kube_sts::{ClusterArgs, Error, OutputFormat, Target};
 
@@ -187,7 +189,8 @@ struct RunArgs {
     #[arg(long)]
     rollback_on_failure: bool,
     /// Read each pod's counter before it restarts and after it is Ready again (as sts-visits
-    /// does); a counter that went down fails the step.
+    /// does); a counter that went down fails the step. The sources (--path, --http, --metric,
+    /// --format) are saved with the rollout: resume and promote reuse them.
     #[arg(long)]
     data_check: bool,
     /// --data-check: the counter file in the container (default: discovered like sts-visits).
@@ -201,6 +204,18 @@ struct RunArgs {
         conflicts_with = "path"
     )]
     http: Option<HttpSource>,
+    /// --data-check: a Prometheus counter, NAME or 'NAME{label="value",...}', from --http,
+    /// else the prometheus.io/port|path pod annotations, else /metrics.
+    #[arg(long, value_name = "NAME{LABELS}", requires = "data_check")]
+    metric: Option<MetricSelector>,
+    /// --data-check: how to read the content (auto, count, lines, json:FIELD).
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        requires = "data_check",
+        conflicts_with = "metric"
+    )]
+    format: Option<Format>,
 }
 
 impl RunArgs {
@@ -232,6 +247,8 @@ impl RunArgs {
             data_check: self.data_check.then(|| SourceRequest {
                 path: self.path.clone(),
                 http: self.http.clone(),
+                metric: self.metric.clone(),
+                format: self.format.clone(),
                 ..Default::default()
             }),
             rollback_on_failure: self.rollback_on_failure,
@@ -256,6 +273,21 @@ async fn main() -> ExitCode {
             ExitCode::from(err.exit_code() as u8)
         }
     }
+}
+
+/// Columns to fit `history` into: the terminal's width when stdout is one, else `COLUMNS`
+/// when set (as `ls` does), else none (pipes get whole lines).
+fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        if let Ok((cols, _)) = crossterm::terminal::size() {
+            return Some(cols as usize);
+        }
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c > 0)
 }
 
 /// The command line as typed, for the default change cause.
@@ -370,9 +402,16 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
                         kube_sts::render::document("RolloutHistory", rows, out.format)?
                     )
                 }
-                _ => {
+                OutputFormat::Wide => {
                     println!("statefulset.apps/{name}");
                     print!("{}", history::render_history(&rows, out.no_headers));
+                }
+                _ => {
+                    println!("statefulset.apps/{name}");
+                    print!(
+                        "{}",
+                        history_view::render_fitted(&rows, out.no_headers, terminal_width())
+                    );
                 }
             }
             Ok(Outcome::Done)

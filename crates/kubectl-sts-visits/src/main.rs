@@ -4,22 +4,29 @@
 //! result to an exit code: 0 every pod read, 1 error (nothing read), 3 partial.
 
 use std::io::{IsTerminal, Write};
+use std::ops::ControlFlow;
 use std::process::ExitCode;
 use std::time::Duration;
+
+mod screen;
 
 use clap::Parser;
 use kube_sts::args::parse_duration;
 use kube_sts::error::report as report_error;
+use kube_sts::visits::metrics::MetricSelector;
 use kube_sts::visits::parse::Format;
 use kube_sts::visits::report::{self as view, Report, SortBy, TableOptions};
 use kube_sts::visits::source::{HttpSource, SourceRequest};
+use kube_sts::visits::watching::Refresh;
 use kube_sts::visits::{self, Options, DEFAULT_CONCURRENCY};
 use kube_sts::{ClusterArgs, Error, OutputFormat, Target};
 
-const AFTER_HELP: &str = "\
-Where the counter comes from:
+const AFTER_HELP: &str = r#"Where the counter comes from:
   --path FILE          cat FILE in each pod by exec (argv, never a shell)
   --http [PORT]/PATH   GET through the API server's pod proxy (e.g. 8080/visits)
+  --metric NAME        a Prometheus counter (NAME or 'NAME{label="value",...}', summed over
+                       the matching series) from --http, else the pod annotations
+                       prometheus.io/port and prometheus.io/path, else /metrics
   neither              the StatefulSet annotation sts-visits.kubectl.io/path (or .../http),
                        else a file named visits, visits.txt or visits.log under the mount path
                        of each volumeClaimTemplate
@@ -28,21 +35,28 @@ Where the counter comes from:
                        container; ephemeral containers stay until the pod is replaced
   --offline            for pods that are not running: read the claim from a short-lived reader
                        pod (pinned to the volume's node), deleted afterwards
+  --include-orphans    also read the claims of scaled-down ordinals (status "scaled down")
+                       through reader pods, so the total covers every claim
+
+A missing counter file whose directory exists on a mounted volume counts 0 (no file yet).
 
 Examples:
   kubectl sts-visits app                      # every ordinal of StatefulSet app
   kubectl sts-visits app --path /data/visits.txt
   kubectl sts-visits app --http 8080/visits
+  kubectl sts-visits app --metric visits_total
+  kubectl sts-visits app --metric 'http_requests_total{code="200"}'
+  kubectl sts-visits app --include-orphans    # after a scale-down
   kubectl sts-visits app --allow-debug        # distroless image
   kubectl sts-visits -l tier=web -o json
-  kubectl sts-visits app --watch --interval 1s
+  kubectl sts-visits app --watch --interval 1s  # exits 1 if app does not exist or is deleted
 
 Flags go after the plugin name: `kubectl sts-visits -n prod app`, not `kubectl -n prod sts-visits app`.
 
 Exit codes:
   0  every pod was read
   1  error: nothing was read
-  3  partial: some pods could not be read (missing, Pending, crash-looping, unreadable)";
+  3  partial: some pods could not be read (missing, Pending, crash-looping, unreadable)"#;
 
 /// Read a per-pod counter (visits) across every ordinal of a StatefulSet at once: one row per
 /// ordinal with its pod, node, claim and count, the share of each pod, and a footer with total,
@@ -77,6 +91,11 @@ struct Cli {
     #[arg(long, value_name = "FORMAT")]
     format: Option<Format>,
 
+    /// Read a Prometheus counter: NAME or 'NAME{label="value",...}' (summed over the matching
+    /// series), from --http, else the prometheus.io/port|path pod annotations, else /metrics.
+    #[arg(long, value_name = "NAME{LABELS}", conflicts_with = "format")]
+    metric: Option<MetricSelector>,
+
     /// Allow adding an ephemeral debug container to pods whose image has no `cat`.
     #[arg(long)]
     allow_debug: bool,
@@ -88,6 +107,11 @@ struct Cli {
     /// Read the claims of pods that are not running through a short-lived reader pod.
     #[arg(long)]
     offline: bool,
+
+    /// Also read the claims of scaled-down ordinals through reader pods (implies --offline
+    /// for them); their rows have status "scaled down".
+    #[arg(long)]
+    include_orphans: bool,
 
     /// Row order within each StatefulSet.
     #[arg(long, value_enum, default_value_t = SortBy::Ordinal)]
@@ -102,7 +126,8 @@ struct Cli {
     timeout: Duration,
 
     /// Refresh until Ctrl-C: in place on a terminal (with the change and rate per ordinal),
-    /// one JSON line per refresh otherwise.
+    /// one JSON line per refresh otherwise. Exits 1 when the StatefulSet does not exist or is
+    /// deleted; retries transient API errors with backoff.
     #[arg(short = 'w', long)]
     watch: bool,
 
@@ -122,10 +147,13 @@ impl Cli {
                 http: self.http.clone(),
                 container: self.container.clone(),
                 format: self.format.clone(),
+                metric: self.metric.clone(),
             },
             allow_debug: self.allow_debug,
             debug_image: self.debug_image.clone(),
             offline: self.offline,
+            include_orphans: self.include_orphans,
+            reader_run: kube_sts::visits::exec::new_reader_run(),
             concurrency: self.concurrency.max(1),
             timeout: self.timeout,
             sort: self.sort,
@@ -160,7 +188,7 @@ async fn run(cli: Cli) -> Result<u8, Error> {
     if cli.watch {
         return watch(&cli, &target, &opts, table_opts).await;
     }
-    let report = visits::collect(&target, &cli.names, &opts).await?;
+    let report = collect_or_interrupt(&target, &cli.names, &opts).await?;
     if let Some(err) = report.fatal() {
         print_stderr(&report, false);
         return Err(err);
@@ -175,6 +203,30 @@ async fn run(cli: Cli) -> Result<u8, Error> {
     print!("{text}");
     print_stderr(&report, true);
     Ok(report.exit_code())
+}
+
+/// [`visits::collect`], unless Ctrl-C comes first: then the reader pods this run created are
+/// deleted before exiting 130.
+async fn collect_or_interrupt(
+    target: &Target,
+    names: &[String],
+    opts: &Options,
+) -> Result<Report, Error> {
+    tokio::select! {
+        report = visits::collect(target, names, opts) => report,
+        _ = tokio::signal::ctrl_c() => {
+            let removed = visits::exec::remove_readers(
+                &target.client,
+                target.scope.namespace(),
+                &opts.reader_run,
+            )
+            .await;
+            if removed > 0 {
+                eprintln!("interrupted: deleted {removed} reader pod(s)");
+            }
+            std::process::exit(130);
+        }
+    }
 }
 
 /// Warnings, notes and per-pod errors, on stderr.
@@ -208,44 +260,72 @@ async fn watch(
         ..table_opts
     };
     let interval = cli.interval.max(Duration::from_millis(100));
+    let mut screen = in_place.then(screen::Screen::open);
     let mut stdout = std::io::stdout();
-    let last = visits::watch(target, &cli.names, opts, interval, |refresh| {
-        if in_place {
-            let mut frame = String::from("\x1b[H\x1b[2J");
-            frame.push_str(&format!(
-                "Every {}s: kubectl sts-visits {}    {}\n\n",
-                interval.as_secs_f64(),
-                cli.names.join(" "),
-                jiff::Zoned::now().strftime("%H:%M:%S")
-            ));
-            match refresh {
-                Ok(report) => {
-                    frame.push_str(&view::table(report, &target.output, table_opts));
-                    for w in report.warnings() {
-                        frame.push_str(&format!("warning: {w}\n"));
+    let mut closed = false;
+    let result = visits::watch(target, &cli.names, opts, interval, |refresh| {
+        let written = match screen.as_mut() {
+            Some(screen) => {
+                let mut frame = format!(
+                    "Every {}s: kubectl sts-visits {}    {}\n\n",
+                    interval.as_secs_f64(),
+                    cli.names.join(" "),
+                    jiff::Zoned::now().strftime("%H:%M:%S")
+                );
+                match &refresh {
+                    Refresh::Report(report) => {
+                        frame.push_str(&view::table(report, &target.output, table_opts));
+                        for w in report.warnings() {
+                            frame.push_str(&format!("warning: {w}\n"));
+                        }
+                        for e in report.error_lines() {
+                            frame.push_str(&format!("error: {e}\n"));
+                        }
                     }
-                    for e in report.error_lines() {
-                        frame.push_str(&format!("error: {e}\n"));
-                    }
+                    Refresh::Retrying {
+                        error,
+                        attempt,
+                        retry_in,
+                    } => frame.push_str(&format!(
+                        "error: {error}\n(attempt {attempt}; retrying in {}s)\n",
+                        retry_in.as_secs_f64()
+                    )),
+                    Refresh::Fatal(_) => return ControlFlow::Break(()),
                 }
-                Err(e) => frame.push_str(&format!("error: {e}\n")),
+                screen.draw(&frame)
             }
-            let _ = stdout.write_all(frame.as_bytes());
-        } else {
-            match refresh {
-                Ok(report) => {
-                    if let Ok(line) = view::json_line(report) {
-                        let _ = stdout.write_all(line.as_bytes());
+            None => match &refresh {
+                Refresh::Report(report) => match view::json_line(report) {
+                    Ok(line) => stdout
+                        .write_all(line.as_bytes())
+                        .and_then(|_| stdout.flush()),
+                    Err(e) => {
+                        report_error(&e);
+                        Ok(())
                     }
+                },
+                Refresh::Retrying {
+                    error, retry_in, ..
+                } => {
+                    report_error(error);
+                    eprintln!("retrying in {}s", retry_in.as_secs_f64());
+                    Ok(())
                 }
-                Err(e) => report_error(e),
-            }
+                Refresh::Fatal(_) => Ok(()),
+            },
+        };
+        if written.is_err() {
+            closed = true;
+            return ControlFlow::Break(());
         }
-        let _ = stdout.flush();
+        ControlFlow::Continue(())
     })
-    .await?;
-    if in_place {
-        println!();
+    .await;
+    drop(screen.take());
+    let last = result?;
+    if closed {
+        eprintln!("error: stdout was closed; stopping --watch");
+        return Ok(1);
     }
     Ok(match last {
         Some(_) => 0,

@@ -341,10 +341,13 @@ async fn annotation_discovery_and_the_ambiguous_case() {
         "{}",
         run.stderr
     );
-    // Choosing one with --path works (app-1 has no such file: partial).
+    // Choosing one with --path works (app-1 has no such file yet: it counts 0).
     let run = plugin(&t, &["app", "--path", "/data/visits.txt", "-o", "json"]).await;
-    assert_eq!(run.code, 3, "{run:?}");
-    assert_eq!(run.json()["items"][0]["visits"], 1, "{run:?}");
+    assert_eq!(run.code, 0, "{run:?}");
+    let doc = run.json();
+    assert_eq!(doc["items"][0]["visits"], 1, "{run:?}");
+    assert_eq!(doc["items"][1]["visits"], 0, "{run:?}");
+    assert_eq!(doc["items"][1]["noFileYet"], true, "{run:?}");
     t.cleanup().await;
 }
 
@@ -567,19 +570,17 @@ async fn bad_input_gives_clear_messages_and_exit_codes() {
         run.stderr
     );
 
-    // app-1 has had no visit yet: its file is missing, app-0 is read: partial.
+    // app-1 has had no visit yet: its file is missing but /data exists, so it counts 0.
     let run = plugin(&t, &["app", "--path", "/data/visits"]).await;
-    assert_eq!(run.code, 3, "{run:?}");
-    assert!(
-        run.stderr.contains("app-1: cannot read /data/visits")
-            && run.stderr.contains("No such file"),
-        "{}",
-        run.stderr
-    );
-    let run = plugin(&t, &["app", "--path", "/data/missing"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("0 (no file yet)"), "{}", run.stdout);
+    // A directory that does not exist stays an error.
+    let run = plugin(&t, &["app", "--path", "/data/nodir/visits"]).await;
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
-        run.stderr.contains("app-0: cannot read /data/missing"),
+        run.stderr.contains("app-0: cannot read /data/nodir/visits")
+            && run.stderr.contains("No such file")
+            && run.stderr.contains("wrong --path"),
         "{}",
         run.stderr
     );

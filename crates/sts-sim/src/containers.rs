@@ -9,7 +9,9 @@
 //! - name starting with `visits` (`example/visits-app:1.0`): the seeds' web app. It serves its
 //!   first `containerPort` (8080 without one). `GET /` records a visit in the file named by env
 //!   `VISITS_FILE` (default `/data/visits`) and answers `Hello from <pod>!` / `Visits: N`;
-//!   `GET /visits` answers the count; `GET /healthz` answers `ok`. Env `VISITS_FORMAT=count`
+//!   `GET /visits` answers the count; `GET /healthz` answers `ok`; `GET /metrics` answers
+//!   Prometheus counters (`visits_total`, `http_requests_total{code,path}`, see
+//!   [`crate::app_metrics`]). Env `VISITS_FORMAT=count`
 //!   (default) keeps one integer in the file, rewritten on each visit; `timestamps` appends one
 //!   `HH:MM:SS.ffffff` UTC line per visit, like seed 004, and the count is the number of lines.
 //! - a tag containing `broken` or `crash`: the HTTP port refuses connections.
@@ -719,7 +721,7 @@ fn answer_http(state: &State, view: &ContainerView, method: &str, path: &str) ->
     if method != "GET" && method != "HEAD" {
         return HttpAnswer::text(405, "Method Not Allowed\n");
     }
-    match path {
+    let answer = match path {
         "/" => match record_visit(state, view) {
             Ok(n) => HttpAnswer::text(200, format!("Hello from {}!\nVisits: {n}\n", view.pod_name)),
             Err(e) => HttpAnswer::text(500, format!("Internal Server Error: {e}\n")),
@@ -734,8 +736,11 @@ fn answer_http(state: &State, view: &ContainerView, method: &str, path: &str) ->
             )
         }
         "/healthz" => HttpAnswer::text(200, "ok"),
+        "/metrics" => crate::app_metrics::page(state, view),
         _ => HttpAnswer::text(404, "404 page not found\n"),
-    }
+    };
+    crate::app_metrics::count_request(state, view, path, answer.status);
+    answer
 }
 
 /// The pod's IP: `status.podIP`, else one derived from its uid (stable per pod).

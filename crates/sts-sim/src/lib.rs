@@ -20,6 +20,7 @@
 pub mod admin;
 pub mod api;
 pub mod api_error;
+pub mod app_metrics;
 pub mod apply;
 pub mod authn;
 pub mod authz;

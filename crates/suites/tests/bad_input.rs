@@ -324,10 +324,10 @@ async fn bad_input_is_refused_with_a_clear_message_and_changes_nothing() {
             &["no container \"nope\"", "containers: app"],
         ),
         case(
-            "visits: visits file missing",
-            v(&["web", "--path", "/data/missing"]),
+            "visits: visits directory missing",
+            v(&["web", "--path", "/data/nodir/missing"]),
             1,
-            &["cannot read /data/missing", "No such file"],
+            &["cannot read /data/nodir/missing", "No such file"],
         ),
         case(
             "visits: garbage visits content",

@@ -11,6 +11,7 @@ use k8s_openapi::api::core::v1::{Pod, Service};
 use kube::api::{Api, DeleteParams, ListParams, Preconditions};
 use serde_json::Value;
 
+use super::data_sources::SavedDataCheck;
 use super::driver::{self, Checks, Driver, Stop};
 use super::history::{self, HistoryRow};
 use super::model::{self, Revision, StrategyKind};
@@ -225,13 +226,15 @@ fn state_from(
         manual: opts.manual,
         pause_between_seconds: opts.pause_between.map(|d| d.as_secs()),
         check_http: opts.check_http.clone(),
+        data_check: opts.data_check.as_ref().map(SavedDataCheck::from_request),
         max_unavailable: opts.max_unavailable.max(1),
         previous_revision: previous,
     }
 }
 
-/// Options stored in the state fill in what this invocation did not say.
-fn merge_options(opts: &RunOptions, state: &RolloutState) -> RunOptions {
+/// Options stored in the state fill in what this invocation did not say (a saved data check
+/// that no longer parses is refused rather than dropped).
+fn merge_options(opts: &RunOptions, state: &RolloutState) -> Result<RunOptions> {
     let mut o = opts.clone();
     o.manual = opts.manual || state.manual;
     if o.pause_between.is_none() {
@@ -243,7 +246,14 @@ fn merge_options(opts: &RunOptions, state: &RolloutState) -> RunOptions {
     if o.max_unavailable <= 1 {
         o.max_unavailable = state.max_unavailable.max(1);
     }
-    o
+    if o.data_check.is_none() {
+        if let Some(saved) = &state.data_check {
+            o.data_check = Some(saved.to_request().map_err(|e| {
+                Error::invalid(e, "or drop it with: kubectl sts-rollout resume NAME --data-check --path FILE (or --http/--metric)")
+            })?);
+        }
+    }
+    Ok(o)
 }
 
 fn build_plan(
@@ -652,10 +662,20 @@ async fn continue_steps(
     let name = ctx.name.clone();
     let replicas = identity::desired_replicas(&sts);
     let strategy = model::strategy(&sts);
-    let opts = merge_options(opts, &next);
+    let opts = merge_options(opts, &next)?;
+    if let Some(request) = &opts.data_check {
+        next.data_check = Some(SavedDataCheck::from_request(request));
+    }
     next.done = 0;
     let first = next.partitions[0];
     let mut ops = match strategy {
+        // With a data check the counters must be read before the partition moves: the first
+        // patch only guards the partition and records the state, and the step itself moves
+        // it after reading (as `start` does).
+        StrategyKind::RollingUpdate if opts.data_check.is_some() => {
+            next.partition = current;
+            patch::partition_ops(&sts, current, current)
+        }
         StrategyKind::RollingUpdate => {
             next.partition = first;
             patch::partition_ops(&sts, current, first)
@@ -1408,9 +1428,40 @@ mod tests {
             max_unavailable: 2,
             ..Default::default()
         };
-        let o = merge_options(&RunOptions::default(), &state);
+        let o = merge_options(&RunOptions::default(), &state).unwrap();
         assert!(o.manual);
         assert_eq!(o.pause_between, Some(Duration::from_secs(30)));
         assert_eq!(o.max_unavailable, 2);
+        assert_eq!(o.data_check, None);
+
+        // A saved data check comes back unless this invocation names one.
+        let saved = SourceRequest {
+            metric: Some("visits_total".parse().unwrap()),
+            ..Default::default()
+        };
+        let state = RolloutState {
+            data_check: Some(SavedDataCheck::from_request(&saved)),
+            ..Default::default()
+        };
+        let o = merge_options(&RunOptions::default(), &state).unwrap();
+        assert_eq!(o.data_check.as_ref(), Some(&saved));
+        let mine = RunOptions {
+            data_check: Some(SourceRequest {
+                path: Some("/data/visits".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let o = merge_options(&mine, &state).unwrap();
+        assert_eq!(o.data_check.unwrap().path.as_deref(), Some("/data/visits"));
+        let edited = RolloutState {
+            data_check: Some(SavedDataCheck {
+                metric: Some("not a metric".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let err = merge_options(&RunOptions::default(), &edited).unwrap_err();
+        assert!(err.to_string().contains("invalid --metric"), "{err}");
     }
 }

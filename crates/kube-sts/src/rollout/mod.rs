@@ -9,8 +9,10 @@
 
 pub mod commands;
 pub mod data;
+pub mod data_sources;
 pub mod driver;
 pub mod history;
+pub mod history_view;
 pub mod model;
 pub mod patch;
 pub mod plan;

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::data_sources::SavedDataCheck;
 use super::model;
 use super::plan::HttpCheck;
 use k8s_openapi::api::apps::v1::StatefulSet;
@@ -38,6 +39,9 @@ pub struct RolloutState {
     /// GET through the pod proxy on each new pod.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_http: Option<HttpCheck>,
+    /// `--data-check` sources, reused by `resume` and `promote`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_check: Option<SavedDataCheck>,
     /// OnDelete: pods deleted at once.
     #[serde(default = "one")]
     pub max_unavailable: i32,

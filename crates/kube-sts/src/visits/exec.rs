@@ -284,6 +284,42 @@ pub async fn read_file(
     cat_result(out)
 }
 
+/// Whether a failed `cat` says the file does not exist.
+pub fn is_missing_file(err: &ReadError) -> bool {
+    matches!(err, ReadError::Failed { detail } if detail.contains("No such file"))
+}
+
+/// The directory holding `path` (`/` for a top-level file).
+pub fn parent_dir(path: &str) -> &str {
+    match path.trim_end_matches('/').rsplit_once('/') {
+        Some(("", _)) | None => "/",
+        Some((dir, _)) => dir,
+    }
+}
+
+/// `cat PATH`; `Ok(None)` when the file does not exist but its directory does (an app that
+/// writes its counter on the first visit has not been visited yet). Costs a second exec
+/// (`ls DIR`) only for a missing file.
+pub async fn read_file_or_absent(
+    client: &Client,
+    namespace: &str,
+    pod: &str,
+    container: &str,
+    path: &str,
+    timeout: Duration,
+) -> Result<Option<Vec<u8>>, ReadError> {
+    match read_file(client, namespace, pod, container, path, timeout).await {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if is_missing_file(&e) => {
+            match list_dir(client, namespace, pod, container, parent_dir(path), timeout).await {
+                Ok(_) => Ok(None),
+                Err(_) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
 fn cat_result(out: ExecOutput) -> Result<Vec<u8>, ReadError> {
     if out.exit == Exit::Success {
         return Ok(out.stdout);
@@ -497,17 +533,60 @@ pub struct ReaderSpec {
     pub node: Option<String>,
     /// Image with `cat` and `sleep`.
     pub image: String,
+    /// Value of the [`READER_RUN_LABEL`] of this invocation, so that [`remove_readers`] finds
+    /// every reader pod it made (on Ctrl-C too).
+    pub run: String,
+}
+
+/// Label on reader pods naming the invocation that created them.
+pub const READER_RUN_LABEL: &str = "sts-visits.kubectl.io/reader-run";
+
+/// A value for [`ReaderSpec::run`] unique to this process and moment.
+pub fn new_reader_run() -> String {
+    format!(
+        "{:x}-{:x}",
+        std::process::id(),
+        jiff::Timestamp::now().as_nanosecond() as u64 & 0xffff_ffff
+    )
+}
+
+/// Deletes every reader pod of `run` (in `namespace`, or in all namespaces), for Ctrl-C and
+/// error paths where a read was cut short. Returns how many were deleted.
+pub async fn remove_readers(client: &Client, namespace: Option<&str>, run: &str) -> usize {
+    let api: Api<Pod> = match namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    };
+    let selector = format!("{READER_RUN_LABEL}={run}");
+    let Ok(list) = api
+        .list(&kube::api::ListParams::default().labels(&selector))
+        .await
+    else {
+        return 0;
+    };
+    let mut deleted = 0;
+    for pod in list.items {
+        let (Some(name), Some(ns)) = (pod.metadata.name, pod.metadata.namespace) else {
+            continue;
+        };
+        let api: Api<Pod> = Api::namespaced(client.clone(), &ns);
+        if api.delete(&name, &DeleteParams::background()).await.is_ok() {
+            deleted += 1;
+        }
+    }
+    deleted
 }
 
 /// Reads `path` from a claim whose pod is not running: creates a short-lived pod mounting the
 /// claim (pinned to `spec.node`), waits until it runs, `cat`s the file, then deletes the pod
-/// whatever happened.
+/// whatever happened. With `absent_ok`, a missing file in an existing directory is `Ok(None)`.
 pub async fn read_offline(
     client: &Client,
     spec: &ReaderSpec,
     path: &str,
+    absent_ok: bool,
     timeout: Duration,
-) -> Result<Vec<u8>, ReadError> {
+) -> Result<Option<Vec<u8>>, ReadError> {
     let namespace = spec.namespace.as_str();
     let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let suffix = format!(
@@ -531,10 +610,16 @@ pub async fn read_offline(
     if let Some(node) = &spec.node {
         pod_spec["nodeName"] = json!(node);
     }
+    let mut labels = serde_json::Map::new();
+    labels.insert(
+        "app.kubernetes.io/managed-by".into(),
+        json!("kubectl-sts-visits"),
+    );
+    labels.insert(READER_RUN_LABEL.into(), json!(spec.run));
     let pod: Pod = serde_json::from_value(json!({
         "metadata": {
             "name": name,
-            "labels": {"app.kubernetes.io/managed-by": "kubectl-sts-visits"},
+            "labels": labels,
             "annotations": {"sts-visits.kubectl.io/reader-for": spec.claim},
         },
         "spec": pod_spec,
@@ -557,7 +642,13 @@ pub async fn read_offline(
         )
         .await
         .map_err(|e| ReadError::Other(e.to_string()))?;
-        read_file(client, namespace, &name, "reader", path, timeout).await
+        if absent_ok {
+            read_file_or_absent(client, namespace, &name, "reader", path, timeout).await
+        } else {
+            read_file(client, namespace, &name, "reader", path, timeout)
+                .await
+                .map(Some)
+        }
     }
     .await;
     let _ = api.delete(&name, &DeleteParams::background()).await;
@@ -588,6 +679,20 @@ mod tests {
         .missing_binary());
         assert!(!out(Exit::Code(1), "cat: /data/x: No such file or directory").missing_binary());
         assert!(!out(Exit::Success, "").missing_binary());
+    }
+
+    #[test]
+    fn parents_and_missing_files() {
+        assert_eq!(parent_dir("/data/visits"), "/data");
+        assert_eq!(parent_dir("/visits"), "/");
+        assert_eq!(parent_dir("/a/b/c/"), "/a/b");
+        let missing = ReadError::Failed {
+            detail: "cat: can't open '/data/x': No such file or directory".into(),
+        };
+        assert!(is_missing_file(&missing));
+        assert!(!is_missing_file(&ReadError::Failed {
+            detail: "cat: /data/x: Permission denied".into()
+        }));
     }
 
     #[test]

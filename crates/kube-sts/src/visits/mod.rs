@@ -12,11 +12,15 @@
 //! - [`parse`] turns what came back into a count; [`report`] renders it.
 
 pub mod exec;
+pub mod metrics;
+pub mod orphans;
 pub mod parse;
 pub mod report;
 pub mod source;
+pub mod watching;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use futures::{stream, StreamExt};
@@ -32,6 +36,7 @@ use exec::{ReadError, ReaderSpec};
 use parse::Format;
 use report::{Report, SetVisits, SortBy};
 use source::{HttpSource, Plan, Source, SourceRequest};
+use watching::Refresh;
 
 /// Default `--concurrency`: enough that a few hundred replicas cost a handful of round trips.
 pub const DEFAULT_CONCURRENCY: usize = 100;
@@ -47,6 +52,10 @@ pub struct Options {
     pub debug_image: String,
     /// `--offline`: read claims of pods that are not running through a reader pod.
     pub offline: bool,
+    /// `--include-orphans`: add rows for claims of scaled-down ordinals, read by reader pods.
+    pub include_orphans: bool,
+    /// Label value marking this invocation's reader pods (see [`exec::remove_readers`]).
+    pub reader_run: String,
     /// `--concurrency`: reads in flight at once.
     pub concurrency: usize,
     /// `--timeout`: per-pod limit.
@@ -62,6 +71,8 @@ impl Default for Options {
             allow_debug: false,
             debug_image: "busybox".into(),
             offline: false,
+            include_orphans: false,
+            reader_run: exec::new_reader_run(),
             concurrency: DEFAULT_CONCURRENCY,
             timeout: Duration::from_secs(10),
             sort: SortBy::Ordinal,
@@ -198,6 +209,8 @@ struct Job {
     pod: Option<Pod>,
     container: String,
     task: Task,
+    /// A missing file in an existing directory on a mounted volume reads as 0 (no file yet).
+    absent_ok: bool,
 }
 
 /// A job's result.
@@ -208,6 +221,8 @@ type Fetch = std::result::Result<Fetched, ReadError>;
 enum Fetched {
     /// Raw content to parse.
     Content(Vec<u8>),
+    /// The file does not exist yet, its directory does: no visit so far.
+    Absent,
     /// Candidates that exist in the pod, and what each listed directory holds.
     Found {
         found: Vec<String>,
@@ -337,8 +352,8 @@ pub async fn read_snapshots(target: &Target, snaps: &[Snapshot], opts: &Options)
             }
         }
     }
-    // Offline reads of claims whose pods are not running.
-    if opts.offline {
+    // Offline reads of claims whose pods are not running (and of orphaned claims).
+    if opts.offline || opts.include_orphans {
         let offline = offline_jobs(snaps, &report, &states, opts);
         for outcome in run_jobs(target, opts, offline.clone()).await {
             if let Some(job) = offline
@@ -365,7 +380,7 @@ pub async fn read_snapshots(target: &Target, snaps: &[Snapshot], opts: &Options)
         }
         if report.items().any(|i| i.offline) {
             report.notes.push(
-                "(offline): read from the claim by a short-lived reader pod because the pod was not running; the reader pod was deleted".into(),
+                "(offline): read from the claim by a short-lived reader pod because the pod was not running or its ordinal is scaled down; the reader pod was deleted".into(),
             );
         }
     }
@@ -423,6 +438,11 @@ fn prepare(si: usize, snap: &Snapshot, opts: &Options) -> (SetVisits, SetState, 
         namespace: snap.namespace().to_string(),
         name: snap.name().to_string(),
         source: match &plan {
+            Ok(Plan {
+                source,
+                metric: Some(metric),
+                ..
+            }) => format!("{source} metric {metric}"),
             Ok(p) => p.source.to_string(),
             Err(_) => "-".into(),
         },
@@ -434,6 +454,13 @@ fn prepare(si: usize, snap: &Snapshot, opts: &Options) -> (SetVisits, SetState, 
         plan: None,
         not_running: BTreeSet::new(),
     };
+    if opts.include_orphans {
+        let shown = items.iter().map(|i| i.ordinal).collect();
+        for row in orphans::rows(snap, template.as_deref(), &shown) {
+            state.not_running.insert(items.len());
+            items.push(row);
+        }
+    }
     if items.is_empty() {
         set.problem = Some(format!(
             "statefulset {:?} has 0 replicas: there are no pods to read (scale it up with: kubectl scale statefulset {} --replicas=N -n {})",
@@ -473,6 +500,11 @@ fn prepare(si: usize, snap: &Snapshot, opts: &Options) -> (SetVisits, SetState, 
             item.error = Some(reason);
             continue;
         }
+        let absent_ok = match &plan.source {
+            Source::File(path) => source::under_volume_mount(pod.spec.as_ref(), &container, path),
+            Source::Discover(_) => true,
+            Source::Http(_) => false,
+        };
         let task = match &plan.source {
             Source::File(path) => Task::File(path.clone()),
             Source::Discover(candidates) => Task::Discover(candidates.clone()),
@@ -490,6 +522,7 @@ fn prepare(si: usize, snap: &Snapshot, opts: &Options) -> (SetVisits, SetState, 
             pod: Some(pod.clone()),
             container,
             task,
+            absent_ok,
         });
     }
     set.items = items;
@@ -531,9 +564,7 @@ async fn run_job(target: &Target, opts: &Options, job: &Job) -> JobResult {
     let Some(pod) = job.pod.as_ref() else {
         if let Task::Offline { spec, path } = &job.task {
             return (
-                exec::read_offline(client, spec, path, opts.timeout)
-                    .await
-                    .map(Fetched::Content),
+                read_offline(client, spec, path, job.absent_ok, opts).await,
                 None,
             );
         }
@@ -543,8 +574,15 @@ async fn run_job(target: &Target, opts: &Options, job: &Job) -> JobResult {
     let name = pod.metadata.name.clone().unwrap_or_default();
     match &job.task {
         Task::File(path) => {
-            let direct =
-                exec::read_file(client, &ns, &name, &job.container, path, opts.timeout).await;
+            let direct = if job.absent_ok {
+                exec::read_file_or_absent(client, &ns, &name, &job.container, path, opts.timeout)
+                    .await
+                    .map(|bytes| bytes.map(Fetched::Content).unwrap_or(Fetched::Absent))
+            } else {
+                exec::read_file(client, &ns, &name, &job.container, path, opts.timeout)
+                    .await
+                    .map(Fetched::Content)
+            };
             match direct {
                 Err(ReadError::MissingCommand { .. }) if opts.allow_debug => {
                     match exec::debug_container(
@@ -573,7 +611,7 @@ async fn run_job(target: &Target, opts: &Options, job: &Job) -> JobResult {
                         Err(e) => (Err(e), None),
                     }
                 }
-                other => (other.map(Fetched::Content), None),
+                other => (other, None),
             }
         }
         Task::Http { port, path } => (
@@ -644,12 +682,22 @@ async fn run_job(target: &Target, opts: &Options, job: &Job) -> JobResult {
             (Ok(Fetched::Found { found, listings }), debug)
         }
         Task::Offline { spec, path } => (
-            exec::read_offline(client, spec, path, opts.timeout)
-                .await
-                .map(Fetched::Content),
+            read_offline(client, spec, path, job.absent_ok, opts).await,
             None,
         ),
     }
+}
+
+async fn read_offline(
+    client: &kube::Client,
+    spec: &ReaderSpec,
+    path: &str,
+    absent_ok: bool,
+    opts: &Options,
+) -> Fetch {
+    exec::read_offline(client, spec, path, absent_ok, opts.timeout)
+        .await
+        .map(|bytes| bytes.map(Fetched::Content).unwrap_or(Fetched::Absent))
 }
 
 /// Writes a job's result into its row.
@@ -661,11 +709,9 @@ fn apply(
     task: &Task,
     result: std::result::Result<Fetched, ReadError>,
 ) {
-    let format = states[si]
-        .plan
-        .as_ref()
-        .map(|p| p.format.clone())
-        .unwrap_or(Format::Auto);
+    let plan = states[si].plan.as_ref();
+    let format = plan.map(|p| p.format.clone()).unwrap_or(Format::Auto);
+    let metric = plan.and_then(|p| p.metric.as_ref());
     let item = &mut report.sets[si].items[ii];
     let what = match task {
         Task::File(path) | Task::Offline { path, .. } => path.clone(),
@@ -675,10 +721,21 @@ fn apply(
     match result {
         Ok(Fetched::Content(bytes)) => {
             let text = String::from_utf8_lossy(&bytes);
-            match parse::parse(&text, &format) {
+            let parsed = match metric {
+                Some(metric) => metrics::counter(&text, metric).map(|visits| parse::Parsed {
+                    visits,
+                    last_visit: None,
+                }),
+                None => parse::parse(&text, &format),
+            };
+            match parsed {
                 Ok(parsed) => item.set_visits(parsed.visits, parsed.last_visit),
                 Err(e) => item.error = Some(format!("{what}: {e}")),
             }
+        }
+        Ok(Fetched::Absent) => {
+            item.set_visits(0, None);
+            item.no_file_yet = true;
         }
         Ok(Fetched::Found { .. }) => {}
         Err(e) => {
@@ -693,7 +750,7 @@ fn apply(
                 },
                 ReadError::Timeout(_) => format!("reading {what}: {e}"),
                 ReadError::Failed { detail } if detail.contains("No such file") => format!(
-                    "cannot read {what}: {e} (wrong --path, or the app writes it only on its first visit)"
+                    "cannot read {what}: {e} (wrong --path: neither the file nor its directory exists on a volume mounted in the container)"
                 ),
                 _ => format!("cannot read {what}: {e}"),
             });
@@ -731,7 +788,7 @@ fn decide(
                         .extend(entries.iter().map(String::as_str));
                 }
             }
-            Ok(Fetched::Content(_)) => {}
+            Ok(Fetched::Content(_) | Fetched::Absent) => {}
             Err(e) => failures.push(format!("{pod}: {e}")),
         }
     }
@@ -823,7 +880,7 @@ fn offline_jobs(
         let pods = snap.pods_by_ordinal();
         for &ii in &states[si].not_running {
             let item = &report.sets[si].items[ii];
-            if item.is_read() {
+            if item.is_read() || !(opts.offline || item.orphan) {
                 continue;
             }
             let Some(claim) = claims.get(&(template.clone(), item.ordinal)) else {
@@ -858,45 +915,67 @@ fn offline_jobs(
                         mount_path: mount.clone(),
                         node,
                         image: opts.debug_image.clone(),
+                        run: opts.reader_run.clone(),
                     },
                     path: path.clone(),
                 },
+                absent_ok: true,
             });
         }
     }
     jobs
 }
 
-/// Refreshes [`collect`] every `interval` until Ctrl-C, handing each report (with changes since
-/// the previous one) or error to `on_refresh`. Returns the last report.
+/// Refreshes [`collect`] every `interval` until Ctrl-C, handing each outcome to `on_refresh`
+/// (which may stop the watch by returning `Break`, for example when stdout is closed).
+/// Returns the last report; ends with the error when the StatefulSet does not exist or was
+/// deleted, or any other error that retrying cannot fix ([`watching::is_transient`]).
+/// Transient errors are retried after a growing delay ([`watching::backoff`]).
 pub async fn watch(
     target: &Target,
     names: &[String],
     opts: &Options,
     interval: Duration,
-    mut on_refresh: impl FnMut(std::result::Result<&Report, &Error>),
+    mut on_refresh: impl FnMut(Refresh<'_>) -> ControlFlow<()>,
 ) -> Result<Option<Report>> {
     let mut previous: Option<Report> = None;
+    let mut failures = 0u32;
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     loop {
         let started = tokio::time::Instant::now();
-        tokio::select! {
+        let flow = tokio::select! {
             _ = &mut ctrl_c => return Ok(previous),
             result = collect(target, names, opts) => match result {
                 Ok(mut report) => {
+                    failures = 0;
                     if let Some(prev) = &previous {
                         report.apply_deltas(prev);
                     }
-                    on_refresh(Ok(&report));
+                    let flow = on_refresh(Refresh::Report(&report));
                     previous = Some(report);
+                    flow
                 }
-                Err(e) => on_refresh(Err(&e)),
+                Err(e) if watching::is_transient(&e) => {
+                    failures += 1;
+                    on_refresh(Refresh::Retrying {
+                        error: &e,
+                        attempt: failures,
+                        retry_in: watching::backoff(interval, failures),
+                    })
+                }
+                Err(e) => {
+                    let _ = on_refresh(Refresh::Fatal(&e));
+                    return Err(e);
+                }
             },
+        };
+        if flow.is_break() {
+            return Ok(previous);
         }
         tokio::select! {
             _ = &mut ctrl_c => return Ok(previous),
-            _ = tokio::time::sleep_until(started + interval) => {}
+            _ = tokio::time::sleep_until(started + watching::backoff(interval, failures)) => {}
         }
     }
 }

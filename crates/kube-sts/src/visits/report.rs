@@ -62,6 +62,12 @@ pub struct Item {
     /// Read from the claim by a reader pod because the pod was not running (`--offline`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub offline: bool,
+    /// A claim of an ordinal the StatefulSet no longer runs (`--include-orphans`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub orphan: bool,
+    /// The counter file does not exist yet (its directory does, on a mounted volume): 0 visits.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_file_yet: bool,
     /// Change since the previous refresh (`--watch`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<i64>,
@@ -363,6 +369,8 @@ pub fn skeleton(snap: &Snapshot, template: Option<&str>) -> Vec<Item> {
                 last_visit: None,
                 error: Some(format!("pod {name} does not exist")),
                 offline: false,
+                orphan: false,
+                no_file_yet: false,
                 change: None,
                 rate_per_second: None,
                 detail: Detail {
@@ -446,6 +454,7 @@ fn status_color(item: &Item) -> Color {
     match item.status.as_str() {
         "Running" if item.ready => Color::Green,
         "Running" | "Pending" | "ContainerCreating" | "Terminating" => Color::Yellow,
+        super::orphans::SCALED_DOWN if item.is_read() => Color::Yellow,
         _ => Color::Red,
     }
 }
@@ -510,10 +519,18 @@ pub fn table(report: &Report, out: &OutputSettings, opts: TableOptions) -> Strin
             .items
             .iter()
             .map(|item| {
-                let visits = match (item.visits, item.offline) {
-                    (Some(v), true) => format!("{v} (offline)"),
-                    (Some(v), false) => v.to_string(),
-                    (None, _) => "-".into(),
+                let visits = match item.visits {
+                    Some(v) => {
+                        let mut cell = v.to_string();
+                        if item.no_file_yet {
+                            cell.push_str(" (no file yet)");
+                        }
+                        if item.offline {
+                            cell.push_str(" (offline)");
+                        }
+                        cell
+                    }
+                    None => "-".into(),
                 };
                 let mut row = vec![
                     item.ordinal.to_string(),

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Container, Pod, PodSpec};
 
+use super::metrics::{MetricSelector, DEFAULT_METRICS_PATH};
 use super::parse::Format;
 
 /// Annotation on a StatefulSet naming the counter file.
@@ -19,6 +20,12 @@ pub const HTTP_ANNOTATION: &str = "sts-visits.kubectl.io/http";
 pub const FORMAT_ANNOTATION: &str = "sts-visits.kubectl.io/format";
 /// Annotation on a StatefulSet naming the container to read in.
 pub const CONTAINER_ANNOTATION: &str = "sts-visits.kubectl.io/container";
+/// Annotation on a StatefulSet naming the Prometheus counter (`NAME{label="value",...}`).
+pub const METRIC_ANNOTATION: &str = "sts-visits.kubectl.io/metric";
+/// The usual pod annotation naming the port Prometheus scrapes.
+pub const PROMETHEUS_PORT_ANNOTATION: &str = "prometheus.io/port";
+/// The usual pod annotation naming the path Prometheus scrapes (default `/metrics`).
+pub const PROMETHEUS_PATH_ANNOTATION: &str = "prometheus.io/path";
 /// kubectl's annotation for the container `exec` and `logs` pick by default.
 pub const DEFAULT_CONTAINER_ANNOTATION: &str = "kubectl.kubernetes.io/default-container";
 /// File names discovery looks for under each claim mount.
@@ -106,6 +113,9 @@ pub struct SourceRequest {
     pub container: Option<String>,
     /// `--format`.
     pub format: Option<Format>,
+    /// `--metric`: a Prometheus counter on the page (`--http`, else the `prometheus.io/*`
+    /// annotations, else `/metrics`).
+    pub metric: Option<MetricSelector>,
 }
 
 /// A StatefulSet's resolved source, container choice and format.
@@ -117,6 +127,8 @@ pub struct Plan {
     pub container: Option<String>,
     /// How to parse.
     pub format: Format,
+    /// Read this Prometheus counter from the content instead of `format`.
+    pub metric: Option<MetricSelector>,
     /// Where the source came from, for messages (`--path`, `annotation sts-visits...`).
     pub origin: String,
 }
@@ -128,6 +140,41 @@ fn annotation<'a>(sts: &'a StatefulSet, key: &str) -> Option<&'a str> {
         .get(key)
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
+}
+
+fn template_annotation<'a>(sts: &'a StatefulSet, key: &str) -> Option<&'a str> {
+    sts.spec
+        .as_ref()?
+        .template
+        .metadata
+        .as_ref()?
+        .annotations
+        .as_ref()?
+        .get(key)
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+}
+
+/// The metrics endpoint of the pods: the `prometheus.io/port` and `prometheus.io/path`
+/// annotations of the pod template, else the first container port and `/metrics`.
+pub fn prometheus_endpoint(sts: &StatefulSet) -> Result<(HttpSource, String), String> {
+    let name = sts.metadata.name.as_deref().unwrap_or_default();
+    let port = template_annotation(sts, PROMETHEUS_PORT_ANNOTATION);
+    let path = template_annotation(sts, PROMETHEUS_PATH_ANNOTATION).unwrap_or(DEFAULT_METRICS_PATH);
+    let origin = match (port, template_annotation(sts, PROMETHEUS_PATH_ANNOTATION)) {
+        (None, None) => "--metric (default /metrics)".to_string(),
+        _ => "annotations prometheus.io/port|path".to_string(),
+    };
+    let path = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    };
+    let text = format!("{}{path}", port.unwrap_or(""));
+    let http = text.parse::<HttpSource>().map_err(|e| {
+        format!("statefulset {name:?}: pod template annotations {PROMETHEUS_PORT_ANNOTATION}/{PROMETHEUS_PATH_ANNOTATION}: {e}")
+    })?;
+    Ok((http, origin))
 }
 
 fn template_spec(sts: &StatefulSet) -> Option<&PodSpec> {
@@ -148,10 +195,31 @@ pub fn plan(sts: &StatefulSet, request: &SourceRequest) -> Result<Plan, String> 
             .map_err(|e| format!("statefulset {name:?}: annotation {FORMAT_ANNOTATION}: {e}"))?,
         (None, None) => Format::Auto,
     };
+    let metric =
+        match (&request.metric, annotation(sts, METRIC_ANNOTATION)) {
+            (Some(m), _) => Some(m.clone()),
+            (None, Some(text)) => Some(text.parse::<MetricSelector>().map_err(|e| {
+                format!("statefulset {name:?}: annotation {METRIC_ANNOTATION}: {e}")
+            })?),
+            (None, None) => None,
+        };
     let (source, origin) = if let Some(path) = &request.path {
         (Source::File(path.clone()), "--path".to_string())
     } else if let Some(http) = &request.http {
         (Source::Http(http.clone()), "--http".to_string())
+    } else if metric.is_some() && annotation(sts, PATH_ANNOTATION).is_none() {
+        match annotation(sts, HTTP_ANNOTATION) {
+            Some(http) => {
+                let http = http.parse().map_err(|e: String| {
+                    format!("statefulset {name:?}: annotation {HTTP_ANNOTATION}: {e}")
+                })?;
+                (Source::Http(http), format!("annotation {HTTP_ANNOTATION}"))
+            }
+            None => {
+                let (http, origin) = prometheus_endpoint(sts)?;
+                (Source::Http(http), origin)
+            }
+        }
     } else if let Some(path) = annotation(sts, PATH_ANNOTATION) {
         (
             Source::File(path.to_string()),
@@ -165,12 +233,16 @@ pub fn plan(sts: &StatefulSet, request: &SourceRequest) -> Result<Plan, String> 
     } else {
         let candidates = discovery_candidates(sts, container.as_deref());
         if candidates.is_empty() {
+            let scraped = template_annotation(sts, PROMETHEUS_PORT_ANNOTATION).map(|port| {
+                format!("; its pods expose Prometheus metrics ({PROMETHEUS_PORT_ANNOTATION}: {port}): name the counter with --metric NAME")
+            });
             return Err(format!(
-                "statefulset {name:?}: no counter source: no --path/--http, no {PATH_ANNOTATION} annotation, and the {} mounts no volumeClaimTemplate to look in",
+                "statefulset {name:?}: no counter source: no --path/--http/--metric, no {PATH_ANNOTATION} annotation, and the {} mounts no volumeClaimTemplate to look in{}",
                 match &container {
                     Some(c) => format!("container {c:?}"),
                     None => "default container".to_string(),
-                }
+                },
+                scraped.unwrap_or_default()
             ));
         }
         (Source::Discover(candidates), "discovery".to_string())
@@ -186,6 +258,7 @@ pub fn plan(sts: &StatefulSet, request: &SourceRequest) -> Result<Plan, String> 
         source,
         container,
         format,
+        metric,
         origin,
     })
 }
@@ -294,6 +367,19 @@ pub fn resolve_port(
             .and_then(|cp| u16::try_from(cp.container_port).ok())
             .unwrap_or(80)),
     }
+}
+
+/// Whether `path` lies on a volume mounted in `container` (any `volumeMounts` entry): only
+/// there does a missing counter file mean "no visit yet" rather than a wrong path.
+pub fn under_volume_mount(spec: Option<&PodSpec>, container: &str, path: &str) -> bool {
+    spec.and_then(|s| find_container(s, container))
+        .and_then(|c| c.volume_mounts.as_ref())
+        .into_iter()
+        .flatten()
+        .any(|m| {
+            let mount = m.mount_path.trim_end_matches('/');
+            mount.is_empty() || path.starts_with(&format!("{mount}/"))
+        })
 }
 
 /// Why a pod cannot be read now (`None`: it can). `container` must be running.

@@ -74,7 +74,16 @@ impl Env {
 
     /// Runs the plugin to completion (bounded by two minutes).
     pub async fn plugin(&self, args: &[&str]) -> Run {
-        let child = self.command(args).spawn().expect("spawn plugin");
+        self.plugin_with_env(args, &[]).await
+    }
+
+    /// [`Env::plugin`] with extra environment variables (`COLUMNS`).
+    pub async fn plugin_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        let mut cmd = self.command(args);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("spawn plugin");
         let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
             .await
             .expect("plugin did not finish within 2 minutes")

@@ -1,12 +1,13 @@
-//! `cargo run --release -p suites --bin bench [-- --quick] [--runs N] [--full]`: measures the
+//! `cargo run --release -p suites --bin bench [-- --quick] [--runs N] [--full] [--only fan-out]`: measures the
 //! plugins against sts-sim and what users do today, prints a table and writes
 //! `target/bench/bench.json`.
 //!
-//! - fan-out: `kubectl sts-visits` at 10, 100 and 500 replicas with 50 ms injected exec latency,
-//!   against a sequential `kubectl exec POD -- cat FILE` loop and `xargs -P 8` over the same
-//!   command, with the ideal `ceil(N / concurrency) x latency + start-up` (start-up: the plugin at
-//!   10 replicas without latency). The baselines run once each; at 500 replicas they are
-//!   estimated from their per-pod cost at 100 unless `--full` is given.
+//! - fan-out: `kubectl sts-visits` at 10, 100, 500 and 1000 replicas (`--quick`: up to 500)
+//!   with 50 ms injected exec latency, against a sequential `kubectl exec POD -- cat FILE` loop
+//!   and `xargs -P 8` over the same command. The ideal at N replicas is the plugin at N replicas
+//!   without latency plus `ceil(N / concurrency) x latency`, and the ratio is the plugin's time
+//!   over that ideal (goal at 1000: at most 1.3). The baselines run once each; from 500
+//!   replicas on they are estimated from their per-pod cost at 100 unless `--full` is given.
 //! - requests per command (counted by the simulator) at 10, 100 and 1000 replicas (`--quick`:
 //!   10, 100, 300), split into the constant part and the per-pod exec/proxy calls.
 //! - rollout step overhead: from the store commit that makes the last pod of a step Ready to
@@ -74,66 +75,66 @@ fn kubectl_shell(t: &E2e, cache: &std::path::Path, script: &str) -> tokio::proce
     cmd
 }
 
-async fn fan_out(t: &E2e, opts: &Opts, out: &mut Value) {
-    let faults = t.faults().expect("simulator").clone();
-    let cache = tempfile::tempdir().expect("tempdir");
-    let ns = &t.namespace;
-    // Start-up: the plugin at 10 replicas without latency.
-    deploy(t, "fan10", 10, "Parallel", json!(null)).await;
-    visit_all(t, "fan10", 10, 1).await;
-    let mut startup = Vec::new();
-    for _ in 0..opts.runs.max(3) {
+/// The fan-out goal: at 1000 replicas, at most this many times the ideal.
+const RATIO_GOAL: f64 = 1.3;
+
+/// Median time of `runs` runs of sts-visits on `name` (asserting each succeeds).
+async fn time_visits(t: &E2e, name: &str, runs: usize) -> Vec<f64> {
+    let mut times = Vec::new();
+    for _ in 0..runs {
         let (d, ok) = time_cmd(
             on(
                 t,
                 Plugin::Visits,
-                &["fan10", "--path", "/data/visits", "-o", "json"],
+                &[name, "--path", "/data/visits", "-o", "json"],
             )
             .command(),
         )
         .await;
-        assert!(ok);
-        startup.push(ms(d));
+        assert!(ok, "sts-visits {name}");
+        times.push(ms(d));
     }
-    let (startup_ms, _, _) = stats(startup);
+    times
+}
+
+async fn fan_out(t: &E2e, opts: &Opts, out: &mut Value) {
+    let faults = t.faults().expect("simulator").clone();
+    let cache = tempfile::tempdir().expect("tempdir");
+    let ns = &t.namespace;
     println!(
         "\n## sts-visits fan-out ({} ms exec latency, concurrency {CONCURRENCY})",
         ms(LATENCY)
     );
     println!(
-        "{:>8} {:>22} {:>14} {:>14} {:>10} {:>10} {:>10}",
+        "{:>8} {:>22} {:>14} {:>14} {:>10} {:>10} {:>12} {:>10} {:>8}",
         "replicas",
         "sts-visits ms (min-max)",
         "seq loop ms",
         "xargs -P8 ms",
         "x seq",
         "x xargs",
-        "ideal ms"
+        "no-latency ms",
+        "ideal ms",
+        "ratio"
     );
+    let sizes: &[u32] = if opts.quick {
+        &[10, 100, 500]
+    } else {
+        &[10, 100, 500, 1000]
+    };
     let mut rows = Vec::new();
     let mut seq_per_pod = 0.0;
     let mut xargs_per_pod = 0.0;
-    for n in [10u32, 100, 500] {
+    let mut ratio_1000 = None;
+    for &n in sizes {
         let name = format!("fan{n}");
-        if n != 10 {
-            deploy(t, &name, n as i32, "Parallel", json!(null)).await;
-            visit_all(t, &name, n as i32, 1).await;
-        }
+        deploy(t, &name, n as i32, "Parallel", json!(null)).await;
+        visit_all(t, &name, n as i32, 1).await;
+        // The same command at the same size without latency: everything but the exec waits.
+        faults.clear();
+        let (base_ms, _, _) = stats(time_visits(t, &name, opts.runs.max(3)).await);
         faults.exec_latency(None, LATENCY);
-        let mut plugin = Vec::new();
-        for _ in 0..opts.runs {
-            let (d, ok) = time_cmd(
-                on(
-                    t,
-                    Plugin::Visits,
-                    &[&name, "--path", "/data/visits", "-o", "json"],
-                )
-                .command(),
-            )
-            .await;
-            assert!(ok, "sts-visits {name}");
-            plugin.push(ms(d));
-        }
+        let plugin = time_visits(t, &name, opts.runs).await;
         let (med, lo, hi) = stats(plugin.clone());
         let measure_baselines = n <= 100 || opts.full;
         let (seq, xargs, estimated) = if measure_baselines {
@@ -154,25 +155,40 @@ async fn fan_out(t: &E2e, opts: &Opts, out: &mut Value) {
             (seq_per_pod * n as f64, xargs_per_pod * n as f64, true)
         };
         faults.clear();
-        let ideal = (n.div_ceil(CONCURRENCY)) as f64 * ms(LATENCY) + startup_ms;
+        let ideal = (n.div_ceil(CONCURRENCY)) as f64 * ms(LATENCY) + base_ms;
+        let ratio = med / ideal;
+        if n == 1000 {
+            ratio_1000 = Some(ratio);
+        }
         let mark = if estimated { "~" } else { "" };
         println!(
-            "{n:>8} {:>22} {:>14} {:>14} {:>10.1} {:>10.1} {:>10.0}",
+            "{n:>8} {:>22} {:>14} {:>14} {:>10.1} {:>10.1} {:>12.0} {:>10.0} {:>8.2}",
             format!("{med:.0} ({lo:.0}-{hi:.0})"),
             format!("{mark}{seq:.0}"),
             format!("{mark}{xargs:.0}"),
             seq / med,
             xargs / med,
-            ideal
+            base_ms,
+            ideal,
+            ratio
         );
         rows.push(
             json!({"replicas": n, "pluginMs": {"median": med, "min": lo, "max": hi, "runs": plugin},
             "sequentialMs": seq, "xargsMs": xargs, "baselinesEstimated": estimated,
-            "speedupVsSequential": seq / med, "speedupVsXargs": xargs / med, "idealMs": ideal}),
+            "speedupVsSequential": seq / med, "speedupVsXargs": xargs / med,
+            "noLatencyMs": base_ms, "idealMs": ideal, "ratioToIdeal": ratio}),
         );
     }
-    println!("(start-up = sts-visits at 10 replicas without latency: {startup_ms:.0} ms; ~ = estimated from the per-pod cost at 100)");
-    out["fanOut"] = json!({"latencyMs": ms(LATENCY), "concurrency": CONCURRENCY, "startupMs": startup_ms, "rows": rows});
+    println!("(ideal = sts-visits at the same size without latency + ceil(N / {CONCURRENCY}) x {} ms; ~ = estimated from the per-pod cost at 100)", ms(LATENCY));
+    match ratio_1000 {
+        Some(r) => println!(
+            "1000-replica ratio to the ideal: {r:.2} (goal <= {RATIO_GOAL}: {})",
+            if r <= RATIO_GOAL { "met" } else { "NOT met" }
+        ),
+        None => println!("1000-replica ratio to the ideal: not measured (--quick)"),
+    }
+    out["fanOut"] = json!({"latencyMs": ms(LATENCY), "concurrency": CONCURRENCY,
+        "ratioGoal": RATIO_GOAL, "ratio1000": ratio_1000, "rows": rows});
 }
 
 async fn request_counts(t: &E2e, opts: &Opts, out: &mut Value) {
@@ -449,6 +465,12 @@ async fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
         .unwrap_or(if quick { 1 } else { 3 });
+    // `--only fan-out` measures just that section (the expensive one to repeat).
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     let opts = Opts { runs, quick, full };
     for p in Plugin::ALL {
         plugin_path(p);
@@ -462,9 +484,11 @@ async fn main() {
     let t = E2e::start().await;
     let mut out = json!({"runs": runs, "quick": quick, "full": full});
     fan_out(&t, &opts, &mut out).await;
-    footprint(&t, &opts, &mut out).await;
-    request_counts(&t, &opts, &mut out).await;
-    rollout_overhead(&t, &mut out).await;
+    if only.as_deref() != Some("fan-out") {
+        footprint(&t, &opts, &mut out).await;
+        request_counts(&t, &opts, &mut out).await;
+        rollout_overhead(&t, &mut out).await;
+    }
     let dir = profile_dir().parent().expect("target dir").join("bench");
     std::fs::create_dir_all(&dir).expect("create target/bench");
     let path = dir.join("bench.json");
