@@ -32,9 +32,13 @@ fn events(body: &[u8]) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn booleans_integers_and_path_segments_read_like_upstream() {
-    let cluster = Cluster::start(ClusterOptions::default())
-        .await
-        .expect("start");
+    let cluster = Cluster::start(ClusterOptions {
+        // The raw requests here speak plain HTTP/1.1 on the socket.
+        insecure_http: true,
+        ..ClusterOptions::default()
+    })
+    .await
+    .expect("start");
     create_cm(&cluster, "a.b").await;
     create_cm(&cluster, "c").await;
 
@@ -137,9 +141,13 @@ async fn booleans_integers_and_path_segments_read_like_upstream() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn resource_version_match_and_streaming_lists() {
-    let cluster = Cluster::start(ClusterOptions::default())
-        .await
-        .expect("start");
+    let cluster = Cluster::start(ClusterOptions {
+        // The raw requests here speak plain HTTP/1.1 on the socket.
+        insecure_http: true,
+        ..ClusterOptions::default()
+    })
+    .await
+    .expect("start");
     create_cm(&cluster, "one").await;
     create_cm(&cluster, "two").await;
     let list = json_of(
