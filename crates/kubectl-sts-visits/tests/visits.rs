@@ -393,8 +393,14 @@ async fn a_crash_looping_pod_is_shown_and_the_others_are_read() {
                 .as_ref()
                 .and_then(|s| s.container_statuses.as_ref())
                 .is_some_and(|cs| {
-                    cs.iter()
-                        .any(|c| c.state.as_ref().is_some_and(|s| s.running.is_none()))
+                    // Crash-looping, not merely ContainerCreating on its way there.
+                    cs.iter().any(|c| {
+                        c.state
+                            .as_ref()
+                            .and_then(|s| s.waiting.as_ref())
+                            .and_then(|w| w.reason.as_deref())
+                            == Some("CrashLoopBackOff")
+                    })
                 })
     })
     .await;
