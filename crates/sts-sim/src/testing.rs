@@ -162,6 +162,19 @@ impl E2e {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// A client for this cluster that shows each answer as it comes: kube's default retry
+    /// waits out every 429, 503 and 504 (up to three times, with backoff), which hides the
+    /// answer a test is about and makes request-heavy tests slow.
+    pub async fn client_without_retry(&self) -> kube::Client {
+        let kubeconfig = kube::config::Kubeconfig::read_from(&self.kubeconfig).expect("kubeconfig");
+        let options = kube::config::KubeConfigOptions::default();
+        let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+            .await
+            .expect("client config");
+        config.default_retry = false;
+        kube::Client::try_from(config).expect("client")
+    }
+
     /// A namespaced API in the test namespace.
     pub fn api<K>(&self) -> Api<K>
     where

@@ -110,17 +110,7 @@ fn list_parameters_answer_anything_and_page_exactly() {
         })
         .unwrap();
 
-    // A client that shows each answer as it comes: kube's default retry would wait out every
-    // 504 "Too large resource version" (up to three times, with backoff) before answering.
-    let client = runtime.block_on(async {
-        let kubeconfig = kube::config::Kubeconfig::read_from(&t.kubeconfig).unwrap();
-        let options = kube::config::KubeConfigOptions::default();
-        let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
-            .await
-            .unwrap();
-        config.default_retry = false;
-        kube::Client::try_from(config).unwrap()
-    });
+    let client = runtime.block_on(t.client_without_retry());
     let base = format!("/api/v1/namespaces/{}/configmaps", t.namespace);
     let mut runner = TestRunner::new(Config {
         cases: 400,
