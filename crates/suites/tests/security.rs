@@ -36,11 +36,19 @@ async fn a_file_name_with_shell_characters_is_read_literally() {
         3,
         "the literal file, not a shell's output"
     );
-    // The plain `/data/visits` does not exist: a shell would have split the name there.
-    let run = on(&t, Plugin::Visits, &["app", "--path", "/data/visits"])
-        .run()
-        .await;
-    assert_eq!(run.code, 1, "{run:?}");
+    // The plain `/data/visits` does not exist (a shell would have split the name there): its
+    // directory is on the volume, so it reads as the zero state, "no file yet".
+    let run = on(
+        &t,
+        Plugin::Visits,
+        &["app", "--path", "/data/visits", "-o", "json"],
+    )
+    .run()
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let doc = run.json();
+    assert_eq!(doc["total"], 0, "{doc:#}");
+    assert_eq!(doc["items"][0]["noFileYet"], true, "{doc:#}");
     t.cleanup().await;
 }
 
