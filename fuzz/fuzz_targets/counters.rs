@@ -24,6 +24,6 @@ fuzz_target!(|data: &[u8]| {
     for line in text.lines() {
         let _ = line_time(line);
     }
-    let _ = kube_sts::usage::parse_df(&text);
-    let _ = kube_sts::usage::parse_summary(&text, "default");
+    let _ = kube_sts::pvc::usage::parse_df(&text);
+    let _ = kube_sts::pvc::usage::parse_summary(&text, "default");
 });

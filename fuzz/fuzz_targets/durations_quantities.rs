@@ -5,20 +5,20 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    if let Ok(d) = kube_sts::duration::parse(&text) {
-        assert!(d <= kube_sts::duration::MAX_DURATION);
-        let printed = kube_sts::duration::format(d);
+    if let Ok(d) = kube_sts::k8s::duration::parse(&text) {
+        assert!(d <= kube_sts::k8s::duration::MAX_DURATION);
+        let printed = kube_sts::k8s::duration::format(d);
         assert_eq!(
-            kube_sts::duration::parse(&printed),
+            kube_sts::k8s::duration::parse(&printed),
             Ok(d),
             "{text:?} -> {printed:?}"
         );
     }
-    let ours = kube_sts::quantity::parse_bytes(&text);
+    let ours = kube_sts::k8s::quantity::parse_bytes(&text);
     let _ = sts_sim::validation::canonical_quantity(&text);
     let sim = sts_sim::validation::parse_quantity(&text);
     if let Ok(bytes) = ours {
-        assert!(bytes <= kube_sts::quantity::MAX_BYTES);
+        assert!(bytes <= kube_sts::k8s::quantity::MAX_BYTES);
         let trimmed = text.trim();
         if trimmed.len() == text.len() {
             assert_eq!(sim, Ok(u128::from(bytes)), "{text:?}");

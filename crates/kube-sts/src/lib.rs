@@ -1,38 +1,26 @@
 //! kube-sts: everything the three `kubectl sts-*` plugins share.
 //!
-//! The crate is a functional core inside an imperative shell:
-//! - [`args`] and [`target`]: the flags kubectl users know, resolved once into a [`Target`];
-//! - [`read`]: snapshots of StatefulSets with a constant number of requests;
-//! - pure functions over a [`Snapshot`]: [`claims`] (the claim map), [`prune`], [`retention`],
-//!   [`resize`] plans, [`usage`] parsing;
-//! - drivers next to their plans (delete, patch, watch, exec);
+//! The crate is a functional core inside an imperative shell (see ARCHITECTURE.md):
+//! - [`cli`]: the flags kubectl users know, resolved once into a [`Target`], and completion;
+//! - [`k8s`]: pure facts about Kubernetes objects (identity, owners, quantities, ages);
+//! - [`read`]: [`Snapshot`]s of StatefulSets with a constant number of requests;
+//! - [`api`]: watches, exec, proxy and patches: the code that talks to the API server;
+//! - one folder per plugin, [`visits`], [`rollout`] and [`pvc`], each with pure plans, the
+//!   drivers that carry them out, and their views;
 //! - [`render`]: tables, `-o json|yaml|name`, colour and progress;
-//! - [`error`]: one error type with kubectl-style messages and exit codes;
-//! - [`complete`]: shell completion (kubectl's plugin completion protocol, scripts, man pages).
+//! - [`error`]: one error type with kubectl-style messages and exit codes.
 
-pub mod age;
-pub mod args;
-pub mod claims;
-pub mod complete;
-pub mod duration;
+pub mod api;
+pub mod cli;
 pub mod error;
-pub mod identity;
-pub mod pods;
-pub mod prune;
+pub mod k8s;
 pub mod pvc;
-pub mod quantity;
 pub mod read;
 pub mod render;
-pub mod resize;
-pub mod retention;
 pub mod rollout;
-pub mod snapshot;
-pub mod target;
-pub mod usage;
 pub mod visits;
-pub mod wait;
 
-pub use args::{ClusterArgs, OutputFormat};
+pub use cli::args::{ClusterArgs, OutputFormat};
+pub use cli::target::Target;
 pub use error::{Error, Result};
-pub use snapshot::Snapshot;
-pub use target::Target;
+pub use read::snapshot::Snapshot;

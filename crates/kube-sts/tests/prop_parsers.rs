@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
+use kube_sts::pvc::usage::{parse_df, parse_summary};
 use kube_sts::read::selector_string;
 use kube_sts::rollout::model::StrategyKind;
 use kube_sts::rollout::patch::{parse_env, parse_image};
 use kube_sts::rollout::plan::{parse_http_check, parse_steps, resolve_steps, HttpCheck};
 use kube_sts::rollout::state::{RolloutState, STATE_ANNOTATION};
-use kube_sts::usage::{parse_df, parse_summary};
 use kube_sts::visits::parse::{line_time, parse, preview, Format};
 use kube_sts::visits::source::HttpSource;
 use proptest::prelude::*;
@@ -263,7 +263,7 @@ proptest! {
             let _ = state.target();
             prop_assert!(state.partitions.iter().all(|p| *p >= 0), "{:?}", state);
             prop_assert!(state.partition >= 0 && state.max_unavailable >= 1, "{:?}", state);
-            let limit = kube_sts::duration::MAX_DURATION.as_secs();
+            let limit = kube_sts::k8s::duration::MAX_DURATION.as_secs();
             prop_assert!(state.pause_between_seconds.is_none_or(|s| s <= limit), "{:?}", state);
             // What we read, we write back the same.
             let again = RolloutState::of(&statefulset_with_annotation(&state.encode()));

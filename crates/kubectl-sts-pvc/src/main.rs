@@ -1,6 +1,6 @@
 //! `kubectl sts-pvc`: every claim of a StatefulSet, mapped, checked and cared for.
 //!
-//! Thin entry point: parse flags, call one `kube_sts::pvc` / `kube_sts::resize` function,
+//! Thin entry point: parse flags, call one `kube_sts::pvc::commands` / `kube_sts::pvc::resize` function,
 //! render, map the error to an exit code. Exit codes: 0 ok, 1 error; with `--orphans`, 0 when
 //! there are none, 1 when there are some, 2 on error (like `kubectl diff`).
 
@@ -9,13 +9,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use kube_sts::args::parse_duration;
-use kube_sts::claims::ClaimState;
+use kube_sts::cli::args::parse_duration;
 use kube_sts::error::report;
-use kube_sts::render::pvc as view;
-use kube_sts::resize::{ResizeOptions, ResizeOutcome};
-use kube_sts::retention::parse_policy_value;
-use kube_sts::usage::UsageSource;
+use kube_sts::pvc::claims::ClaimState;
+use kube_sts::pvc::resize::{ResizeOptions, ResizeOutcome};
+use kube_sts::pvc::retention::parse_policy_value;
+use kube_sts::pvc::usage::UsageSource;
+use kube_sts::pvc::view;
 use kube_sts::{ClusterArgs, Error, Target};
 
 /// Every PersistentVolumeClaim of a StatefulSet: which pod and ordinal it belongs to, whether it
@@ -141,7 +141,7 @@ impl RunArgs {
             backup_dir: self
                 .backup_dir
                 .clone()
-                .unwrap_or_else(kube_sts::resize::default_backup_dir),
+                .unwrap_or_else(kube_sts::pvc::resize::default_backup_dir),
             timeout: self.timeout,
             dry_run: self.dry_run,
             progress,
@@ -158,7 +158,7 @@ enum Done {
 #[tokio::main]
 async fn main() -> ExitCode {
     // Hidden entry points: kubectl's completion protocol, completion scripts, man page.
-    if let Some(code) = kube_sts::complete::intercept::<Cli>().await {
+    if let Some(code) = kube_sts::cli::complete::intercept::<Cli>().await {
         return code;
     }
     let cli = Cli::parse();
@@ -198,7 +198,7 @@ async fn run(cli: Cli) -> Result<Done, Error> {
     let out = target.output;
     match cli.command {
         None => {
-            let reports = kube_sts::pvc::map(&target, &cli.names).await?;
+            let reports = kube_sts::pvc::commands::map(&target, &cli.names).await?;
             if reports.is_empty() {
                 no_resources(&target);
                 return Ok(Done::Ok);
@@ -214,7 +214,7 @@ async fn run(cli: Cli) -> Result<Done, Error> {
             })
         }
         Some(Command::Usage { names, source }) => {
-            let reports = kube_sts::pvc::usage(&target, &names, source).await?;
+            let reports = kube_sts::pvc::commands::usage(&target, &names, source).await?;
             if reports.is_empty() {
                 no_resources(&target);
             }
@@ -228,15 +228,16 @@ async fn run(cli: Cli) -> Result<Done, Error> {
             dry_run,
         }) => {
             let execute = yes && !dry_run;
-            let plans = kube_sts::pvc::prune(&target, &names, &ordinals, execute, |step| {
-                if matches!(
-                    out.format,
-                    kube_sts::OutputFormat::Table | kube_sts::OutputFormat::Wide
-                ) {
-                    say(&format!("persistentvolumeclaim \"{}\" deleted", step.pvc));
-                }
-            })
-            .await?;
+            let plans =
+                kube_sts::pvc::commands::prune(&target, &names, &ordinals, execute, |step| {
+                    if matches!(
+                        out.format,
+                        kube_sts::OutputFormat::Table | kube_sts::OutputFormat::Wide
+                    ) {
+                        say(&format!("persistentvolumeclaim \"{}\" deleted", step.pvc));
+                    }
+                })
+                .await?;
             if plans.is_empty() {
                 no_resources(&target);
                 return Ok(Done::Ok);
@@ -265,12 +266,13 @@ async fn run(cli: Cli) -> Result<Done, Error> {
         }) => {
             let opts = run.options(out.progress);
             let outcome =
-                kube_sts::resize::resize(&target, &name, &template, &size, &opts, &say).await?;
+                kube_sts::pvc::resize::resize(&target, &name, &template, &size, &opts, &say)
+                    .await?;
             finish_resize(outcome, &out)
         }
         Some(Command::Restore { from, run }) => {
             let opts = run.options(out.progress);
-            let outcome = kube_sts::resize::restore(&target, &from, &opts, &say).await?;
+            let outcome = kube_sts::pvc::resize::restore(&target, &from, &opts, &say).await?;
             finish_resize(outcome, &out)
         }
         Some(Command::Retention {
@@ -280,7 +282,7 @@ async fn run(cli: Cli) -> Result<Done, Error> {
             dry_run,
         }) => {
             let changing = when_scaled.is_some() || when_deleted.is_some();
-            let report = kube_sts::pvc::retention(
+            let report = kube_sts::pvc::commands::retention(
                 &target,
                 &name,
                 when_scaled.as_deref(),
@@ -305,7 +307,7 @@ async fn run(cli: Cli) -> Result<Done, Error> {
 
 fn finish_resize(
     outcome: ResizeOutcome,
-    out: &kube_sts::target::OutputSettings,
+    out: &kube_sts::cli::target::OutputSettings,
 ) -> Result<Done, Error> {
     match outcome {
         ResizeOutcome::Planned(plan) => print(&view::resize_plan(&plan, out)?),

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use kube_sts::args::parse_duration;
+use kube_sts::cli::args::parse_duration;
 use kube_sts::error::report;
 use kube_sts::rollout::commands::{self, Outcome, RunOptions, StartArgs};
 use kube_sts::rollout::patch::{parse_env, parse_image};
@@ -262,7 +262,7 @@ impl RunArgs {
 #[tokio::main]
 async fn main() -> ExitCode {
     // Hidden entry points: kubectl's completion protocol, completion scripts, man page.
-    if let Some(code) = kube_sts::complete::intercept::<Cli>().await {
+    if let Some(code) = kube_sts::cli::complete::intercept::<Cli>().await {
         return code;
     }
     let cli = Cli::parse();

@@ -11,7 +11,7 @@ use std::time::Duration;
 mod screen;
 
 use clap::Parser;
-use kube_sts::args::parse_duration;
+use kube_sts::cli::args::parse_duration;
 use kube_sts::error::report as report_error;
 use kube_sts::visits::metrics::MetricSelector;
 use kube_sts::visits::parse::Format;
@@ -164,7 +164,7 @@ impl Cli {
 #[tokio::main]
 async fn main() -> ExitCode {
     // Hidden entry points: kubectl's completion protocol, completion scripts, man page.
-    if let Some(code) = kube_sts::complete::intercept::<Cli>().await {
+    if let Some(code) = kube_sts::cli::complete::intercept::<Cli>().await {
         return code;
     }
     let cli = Cli::parse();

@@ -17,7 +17,7 @@ use sts_sim::testing::{visits_app_manifest, E2e};
 /// Waits until no reader pod of sts-visits is left in the test namespace.
 async fn no_reader_pods_left(t: &E2e) {
     let api: Api<Pod> = Api::namespaced(t.client.clone(), &t.namespace);
-    kube_sts::wait::until(
+    kube_sts::api::wait::until(
         api,
         watcher::Config::default().labels(READER_RUN_LABEL),
         WAIT,
@@ -281,7 +281,7 @@ async fn ctrl_c_during_an_orphan_read_deletes_the_reader_pods() {
         .spawn()
         .unwrap();
     let api: Api<Pod> = Api::namespaced(t.client.clone(), &t.namespace);
-    kube_sts::wait::until(
+    kube_sts::api::wait::until(
         api,
         watcher::Config::default().labels(READER_RUN_LABEL),
         WAIT,

@@ -2,14 +2,12 @@
 //! documents with our own `apiVersion`/`kind` and `items`, colour only when allowed, progress
 //! bars only on a terminal. Views per command live in submodules.
 
-pub mod pvc;
-
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use tabled::builder::Builder;
 use tabled::settings::{Padding, Style};
 
-use crate::args::OutputFormat;
+use crate::cli::args::OutputFormat;
 use crate::error::{Error, Result};
 
 /// `apiVersion` of every document the plugins print or write.

@@ -19,9 +19,9 @@ use super::patch::{self, EnvChange, ImageChange};
 use super::plan::{self, HttpCheck, Plan, StepOptions, StepSpec};
 use super::state::{RolloutState, STATE_ANNOTATION};
 use super::status::{self, Extras, RolloutStatus};
+use crate::cli::target::Target;
 use crate::error::{Error, Result, Subject};
-use crate::identity;
-use crate::target::Target;
+use crate::k8s::identity;
 use crate::visits::source::SourceRequest;
 
 /// How a mutating command runs.
@@ -995,7 +995,7 @@ async fn run_plan(
                 d.patch(&ops).await?;
                 d.ui.say(&format!(
                     "waiting {} before step {}/{total}",
-                    crate::age::human_duration(wait.as_secs() as i64),
+                    crate::k8s::age::human_duration(wait.as_secs() as i64),
                     i + 2
                 ));
                 d.pause_for(wait).await?;
@@ -1328,7 +1328,7 @@ pub async fn watch_status(
                     .collect();
             }
         }
-        let snap = crate::snapshot::Snapshot {
+        let snap = crate::read::snapshot::Snapshot {
             statefulset: sts,
             pods: d.live.pods.values().cloned().collect(),
             claims: vec![],

@@ -8,9 +8,9 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 
 use super::driver::CounterReader;
+use crate::cli::target::Target;
 use crate::error::Error;
-use crate::snapshot::Snapshot;
-use crate::target::Target;
+use crate::read::snapshot::Snapshot;
 use crate::visits;
 use crate::visits::source::SourceRequest;
 

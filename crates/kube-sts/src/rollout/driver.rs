@@ -25,7 +25,7 @@ use super::model::{self, StrategyKind};
 use super::patch;
 use super::plan::{HttpCheck, Step};
 use crate::error::{Error, Result, Subject};
-use crate::identity;
+use crate::k8s::identity;
 
 /// Reads a pod's data counter (sts-visits' mechanism); `None` when it has none.
 pub type CounterReader = Arc<dyn Fn(Pod) -> BoxFuture<'static, Result<Option<u64>>> + Send + Sync>;
@@ -145,7 +145,7 @@ pub fn step_progress(
                     if let Some(reason) = model::failure_reason(p) {
                         out.failed.get_or_insert((pod_name.clone(), reason));
                     }
-                    PodPhase::Replacing(crate::pods::display_status(p))
+                    PodPhase::Replacing(crate::k8s::pods::display_status(p))
                 }
             },
         };
@@ -742,7 +742,7 @@ impl Driver {
     ) -> String {
         let mut text = format!(
             "timed out after {} waiting for step {}/{total} (partition {})",
-            crate::age::human_duration(timeout.as_secs() as i64),
+            crate::k8s::age::human_duration(timeout.as_secs() as i64),
             step.number,
             step.partition
         );

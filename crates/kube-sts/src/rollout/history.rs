@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::model::{self, Revision};
 use crate::error::{Error, Result};
-use crate::identity;
-use crate::snapshot::Snapshot;
+use crate::k8s::identity;
+use crate::read::snapshot::Snapshot;
 
 /// One row of `history`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -46,7 +46,7 @@ pub fn history(snap: &Snapshot, now: Timestamp) -> Vec<HistoryRow> {
                 })
                 .map(|(o, _)| *o)
                 .collect(),
-            age: crate::age::age(
+            age: crate::k8s::age::age(
                 r.created
                     .map(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time)
                     .as_ref(),

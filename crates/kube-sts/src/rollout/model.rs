@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value;
 
-use crate::identity;
+use crate::k8s::identity;
 
 /// Pod label naming the ControllerRevision a pod was created from.
 pub const REVISION_LABEL: &str = "controller-revision-hash";

@@ -298,7 +298,7 @@ mod secs {
     use std::time::Duration;
     pub fn serialize<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
         match d {
-            Some(d) => s.serialize_str(&crate::age::human_duration(d.as_secs() as i64)),
+            Some(d) => s.serialize_str(&crate::k8s::age::human_duration(d.as_secs() as i64)),
             None => s.serialize_none(),
         }
     }
@@ -307,7 +307,7 @@ mod secs {
 mod secs_required {
     use std::time::Duration;
     pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::age::human_duration(d.as_secs() as i64))
+        s.serialize_str(&crate::k8s::age::human_duration(d.as_secs() as i64))
     }
 }
 
@@ -343,7 +343,7 @@ pub struct Plan {
 impl Plan {
     /// The pod name of an ordinal.
     pub fn pod(&self, ordinal: i32) -> String {
-        crate::identity::pod_name(&self.name, ordinal)
+        crate::k8s::identity::pod_name(&self.name, ordinal)
     }
 
     /// A human description, one line per step, as `--dry-run` prints it.
@@ -443,7 +443,7 @@ impl Plan {
         } else if let Some(d) = o.pause_between {
             between.push(format!(
                 "wait {} between steps",
-                crate::age::human_duration(d.as_secs() as i64)
+                crate::k8s::age::human_duration(d.as_secs() as i64)
             ));
         }
         if let Some(check) = &o.check_http {
@@ -454,7 +454,7 @@ impl Plan {
         }
         between.push(format!(
             "each step may take {}",
-            crate::age::human_duration(o.timeout.as_secs() as i64)
+            crate::k8s::age::human_duration(o.timeout.as_secs() as i64)
         ));
         push(&mut out, format!("  checks: {}", between.join("; ")));
         for note in &self.notes {

@@ -66,7 +66,7 @@ impl RolloutState {
 
     /// Whether every number is one a rollout could have written.
     fn in_range(&self) -> bool {
-        let max_wait = crate::duration::MAX_DURATION.as_secs();
+        let max_wait = crate::k8s::duration::MAX_DURATION.as_secs();
         self.partitions.iter().all(|p| *p >= 0)
             && self.partition >= 0
             && self.resume_partition.is_none_or(|p| p >= 0)

@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::model::{self, Revision, StrategyKind};
 use super::plan::{self, Parallelism};
 use super::state::RolloutState;
-use crate::identity;
-use crate::snapshot::Snapshot;
+use crate::k8s::identity;
+use crate::read::snapshot::Snapshot;
 
 /// A pod on the update revision that has not been Ready for this long makes the rollout stuck.
 pub const STUCK_AFTER_SECONDS: i64 = 300;
@@ -174,8 +174,8 @@ pub fn status(snap: &Snapshot, extras: &Extras, now: Timestamp) -> RolloutStatus
             if failure.is_some() || since >= STUCK_AFTER_SECONDS {
                 warnings.push(format!(
                     "rollout stuck: {pod_name} runs the update revision but has not been Ready for {} ({}); the controller will not go on. Roll back with: kubectl sts-rollout undo {} -n {} --force",
-                    crate::age::human_duration(since),
-                    failure.unwrap_or_else(|| crate::pods::display_status(pod)),
+                    crate::k8s::age::human_duration(since),
+                    failure.unwrap_or_else(|| crate::k8s::pods::display_status(pod)),
                     snap.name(),
                     snap.namespace(),
                 ));
@@ -188,7 +188,7 @@ pub fn status(snap: &Snapshot, extras: &Extras, now: Timestamp) -> RolloutStatus
             revision: rev,
             updated,
             ready,
-            status: crate::pods::display_status(pod),
+            status: crate::k8s::pods::display_status(pod),
         });
     }
     let complete = match partition {

@@ -478,7 +478,7 @@ pub async fn debug_container(
         .await
         .map_err(|e| ReadError::from_kube(e, "patch", "pods/ephemeralcontainers", namespace))?;
         let wanted = name.clone();
-        crate::wait::until(
+        crate::api::wait::until(
             api.clone(),
             watcher::Config::default().fields(&format!("metadata.name={pod_name}")),
             timeout,
@@ -629,7 +629,7 @@ pub async fn read_offline(
         .await
         .map_err(|e| ReadError::from_kube(e, "create", "pods", namespace))?;
     let result = async {
-        crate::wait::until(
+        crate::api::wait::until(
             api.clone(),
             watcher::Config::default().fields(&format!("metadata.name={name}")),
             timeout,

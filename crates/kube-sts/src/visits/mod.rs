@@ -27,10 +27,10 @@ use futures::{stream, StreamExt};
 use k8s_openapi::api::core::v1::{PersistentVolume, Pod, Service};
 use kube::api::{Api, ListParams};
 
+use crate::cli::target::{Scope, Target};
 use crate::error::{Error, Result, Subject};
 use crate::read;
-use crate::snapshot::Snapshot;
-use crate::target::{Scope, Target};
+use crate::read::snapshot::Snapshot;
 
 use exec::{ReadError, ReaderSpec};
 use parse::Format;
@@ -148,7 +148,7 @@ pub fn headless_warning(snap: &Snapshot, services: &[Service]) -> Option<String>
         .unwrap_or("");
     let example = format!(
         "{}.{}",
-        crate::identity::pod_name(name, snap.range().start),
+        crate::k8s::identity::pod_name(name, snap.range().start),
         if service_name.is_empty() {
             name
         } else {
@@ -983,7 +983,7 @@ pub async fn watch(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::fixtures;
+    use crate::read::snapshot::fixtures;
     use k8s_openapi::api::core::v1::ServiceSpec;
 
     fn service(name: &str, cluster_ip: &str) -> Service {

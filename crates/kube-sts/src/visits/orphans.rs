@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use super::report::{Detail, Item};
-use crate::identity;
-use crate::snapshot::Snapshot;
+use crate::k8s::identity;
+use crate::read::snapshot::Snapshot;
 
 /// STATUS of an orphaned claim's row.
 pub const SCALED_DOWN: &str = "scaled down";
@@ -63,7 +63,7 @@ pub fn rows(snap: &Snapshot, template: Option<&str>, shown: &BTreeSet<i32>) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::fixtures;
+    use crate::read::snapshot::fixtures;
 
     #[test]
     fn claims_beyond_the_range_become_rows() {

@@ -13,13 +13,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::age::{age, human_duration};
-use crate::args::OutputFormat;
+use crate::cli::args::OutputFormat;
+use crate::cli::target::OutputSettings;
 use crate::error::{Error, Result};
-use crate::identity;
+use crate::k8s::age::{age, human_duration};
+use crate::k8s::identity;
+use crate::read::snapshot::Snapshot;
 use crate::render::{self, Color, API_VERSION};
-use crate::snapshot::Snapshot;
-use crate::target::OutputSettings;
 
 use super::exec::ReadError;
 use super::parse::LastVisit;
@@ -386,7 +386,7 @@ pub fn skeleton(snap: &Snapshot, template: Option<&str>) -> Vec<Item> {
                         .and_then(|s| s.phase.clone())
                         .unwrap_or_else(|| "Pending".into()),
                 );
-                item.status = crate::pods::display_status(pod);
+                item.status = crate::k8s::pods::display_status(pod);
                 item.ready = ready;
                 item.node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
                 item.error = None;
@@ -657,7 +657,7 @@ pub fn names(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::fixtures;
+    use crate::read::snapshot::fixtures;
 
     fn report(counts: &[Option<u64>]) -> Report {
         let snap = fixtures::snapshot(counts.len() as i32, 0, &["data"], 0..counts.len() as i32);

@@ -304,7 +304,7 @@ pub fn claim_mounts(sts: &StatefulSet, container: Option<&str>) -> Vec<(String, 
     let Some(c) = container.as_deref().and_then(|n| find_container(spec, n)) else {
         return vec![];
     };
-    let templates = crate::identity::template_names(sts);
+    let templates = crate::k8s::identity::template_names(sts);
     c.volume_mounts
         .iter()
         .flatten()
@@ -396,7 +396,7 @@ pub fn unreadable_reason(pod: &Pod, container: &str) -> Option<String> {
     if phase != "Running" {
         return Some(format!(
             "pod {name} is {}",
-            crate::pods::display_status(pod)
+            crate::k8s::pods::display_status(pod)
         ));
     }
     if let Some(spec) = pod.spec.as_ref() {
@@ -432,7 +432,7 @@ pub fn unreadable_reason(pod: &Pod, container: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::fixtures;
+    use crate::read::snapshot::fixtures;
     use k8s_openapi::api::core::v1::{
         ContainerPort, ContainerState, ContainerStateRunning, ContainerStateWaiting,
         ContainerStatus,

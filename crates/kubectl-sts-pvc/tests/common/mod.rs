@@ -154,7 +154,7 @@ impl Env {
                 .map(|(n, _)| n.clone())
                 .collect()
         }
-        let objs = kube_sts::wait::until(
+        let objs = kube_sts::api::wait::until(
             self.pvc_api(),
             watcher::Config::default(),
             Duration::from_secs(30),

@@ -3,6 +3,8 @@
 //! pods, claims, ControllerRevisions, PersistentVolumes and StorageClasses, and events only when
 //! a claim is Pending. PVs, StorageClasses and events are optional: a 403 leaves them out.
 
+pub mod snapshot;
+
 use futures::future::try_join3;
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet};
 use k8s_openapi::api::core::v1::{Event, Namespace, PersistentVolume, PersistentVolumeClaim, Pod};
@@ -10,9 +12,9 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, ListParams};
 use kube::Client;
 
+use crate::cli::target::{Scope, Target};
 use crate::error::{Error, Result, Subject};
-use crate::snapshot::{assemble, Listing, Snapshot};
-use crate::target::{Scope, Target};
+use crate::read::snapshot::{assemble, Listing, Snapshot};
 
 fn api<K>(client: &Client, scope: &Scope) -> Api<K>
 where

@@ -29,8 +29,8 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, ListParams};
 use kube::config::Kubeconfig;
 
-use crate::args::ClusterArgs;
-use crate::target::{Scope, Target};
+use crate::cli::args::ClusterArgs;
+use crate::cli::target::{Scope, Target};
 
 /// The hidden first argument that runs the dynamic completer.
 pub const COMPLETE_ARG: &str = "__complete";
@@ -55,7 +55,7 @@ pub const DIRECTIVE_DEFAULT: u32 = 0;
 /// `None` means a normal invocation. Call it first in `main`:
 ///
 /// ```ignore
-/// if let Some(code) = kube_sts::complete::intercept::<Cli>().await {
+/// if let Some(code) = kube_sts::cli::complete::intercept::<Cli>().await {
 ///     return code;
 /// }
 /// ```

@@ -25,12 +25,13 @@ use kube::api::{
 use kube::runtime::watcher;
 use serde::{Deserialize, Serialize};
 
-use crate::claims::{claim_map, ClaimState};
+use crate::api::wait;
+use crate::cli::target::Target;
 use crate::error::{Error, Result, Subject};
-use crate::quantity::{format_bytes, parse_bytes};
-use crate::snapshot::Snapshot;
-use crate::target::Target;
-use crate::{read, wait};
+use crate::k8s::quantity::{format_bytes, parse_bytes};
+use crate::pvc::claims::{claim_map, ClaimState};
+use crate::read;
+use crate::read::snapshot::Snapshot;
 
 /// `kind` of the backup file.
 pub const BACKUP_KIND: &str = "StatefulSetResizeBackup";
@@ -850,7 +851,7 @@ async fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::fixtures::*;
+    use crate::read::snapshot::fixtures::*;
 
     #[test]
     fn plans_patch_and_recreate() {

@@ -7,7 +7,7 @@ use std::path::Path;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
-use crate::args::{ClusterArgs, ColorChoice, OutputFormat};
+use crate::cli::args::{ClusterArgs, ColorChoice, OutputFormat};
 use crate::error::{Error, Result};
 
 /// Which namespaces a command looks at.

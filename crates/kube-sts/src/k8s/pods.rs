@@ -88,7 +88,7 @@ fn mounts_of_volumes(spec: &PodSpec, volumes: &[&str]) -> Vec<Mount> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::fixtures;
+    use crate::read::snapshot::fixtures;
     use k8s_openapi::api::core::v1::{ContainerState, ContainerStateWaiting, ContainerStatus};
 
     #[test]

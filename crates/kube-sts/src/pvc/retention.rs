@@ -12,9 +12,9 @@ use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use kube::api::{Api, Patch, PatchParams};
 use serde::{Deserialize, Serialize};
 
+use crate::cli::target::Target;
 use crate::error::{Error, Result, Subject};
-use crate::snapshot::Snapshot;
-use crate::target::Target;
+use crate::read::snapshot::Snapshot;
 
 /// `kind` of the JSON/YAML document of `retention`.
 pub const KIND: &str = "StatefulSetRetention";
@@ -93,7 +93,7 @@ pub fn retention_report(snap: &Snapshot) -> RetentionReport {
         .map(|((_, ordinal), claim)| {
             let in_range = range.contains(&ordinal);
             let pod = pods.get(&ordinal).copied();
-            let pod_name = crate::identity::pod_name(snap.name(), ordinal);
+            let pod_name = crate::k8s::identity::pod_name(snap.name(), ordinal);
             let set_ref = format!("StatefulSet/{}", snap.name());
             let pod_ref = format!("Pod/{pod_name}");
             let condemned = !in_range;
@@ -214,7 +214,7 @@ pub async fn set_policy(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::fixtures::*;
+    use crate::read::snapshot::fixtures::*;
 
     fn set_policy_on(snap: &mut Snapshot, scaled: &str, deleted: &str) {
         let p = snap

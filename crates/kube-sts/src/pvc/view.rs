@@ -1,17 +1,17 @@
 //! Views of `kubectl sts-pvc`: the claim map, usage, prune, retention and resize, as tables,
 //! documents or names.
 
-use crate::args::OutputFormat;
-use crate::claims::{self, ClaimRow, ClaimState, ClaimsReport};
+use crate::cli::args::OutputFormat;
+use crate::cli::target::OutputSettings;
 use crate::error::Result;
-use crate::prune::{self, PrunePlan};
-use crate::quantity::{bar, format_bytes};
-use crate::resize::{self, ResizePlan};
-use crate::retention::{self, RetentionReport};
-use crate::target::OutputSettings;
-use crate::usage::{self, UsageReport};
+use crate::k8s::quantity::{bar, format_bytes};
+use crate::pvc::claims::{self, ClaimRow, ClaimState, ClaimsReport};
+use crate::pvc::prune::{self, PrunePlan};
+use crate::pvc::resize::{self, ResizePlan};
+use crate::pvc::retention::{self, RetentionReport};
+use crate::pvc::usage::{self, UsageReport};
 
-use super::{dash, document, paint, table, Color};
+use crate::render::{dash, document, paint, table, Color};
 
 fn state_color(state: ClaimState) -> Color {
     match state {
@@ -403,8 +403,8 @@ pub fn resize_plan(plan: &ResizePlan, out: &OutputSettings) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claims::claim_map;
-    use crate::snapshot::fixtures::snapshot;
+    use crate::pvc::claims::claim_map;
+    use crate::read::snapshot::fixtures::snapshot;
 
     fn settings(format: OutputFormat) -> OutputSettings {
         OutputSettings {

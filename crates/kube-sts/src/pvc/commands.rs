@@ -2,13 +2,13 @@
 //! map/plan, drive the API where the command mutates. The binary parses flags, calls one of
 //! these and renders the result.
 
-use crate::claims::{claim_map, ClaimsReport};
+use crate::cli::target::Target;
 use crate::error::{Error, Result};
-use crate::prune::{execute_prune, plan_prune, PrunePlan, PruneStep};
+use crate::pvc::claims::{claim_map, ClaimsReport};
+use crate::pvc::prune::{execute_prune, plan_prune, PrunePlan, PruneStep};
+use crate::pvc::retention::{retention_report, set_policy, RetentionReport};
+use crate::pvc::usage::{measure, UsageReport, UsageSource};
 use crate::read;
-use crate::retention::{retention_report, set_policy, RetentionReport};
-use crate::target::Target;
-use crate::usage::{measure, UsageReport, UsageSource};
 
 /// The claim map of the named StatefulSets (or all selected in scope).
 pub async fn map(target: &Target, names: &[String]) -> Result<Vec<ClaimsReport>> {

@@ -1,7 +1,7 @@
 //! Command-line flags every plugin shares, as one clap [`Args`] struct to `#[command(flatten)]`.
 //!
 //! These are the flags a user already knows from kubectl and mean the same thing. They are only
-//! what the user typed; [`crate::target::Target::connect`] resolves them once into a client, a
+//! what the user typed; [`crate::cli::target::Target::connect`] resolves them once into a client, a
 //! namespace and output settings.
 
 use std::path::PathBuf;
@@ -91,9 +91,9 @@ pub enum ColorChoice {
 }
 
 /// Parses kubectl-style durations (`30s`, `5m`, `1m30s`, `250ms`, bare seconds), bounded by
-/// [`crate::duration::MAX_DURATION`]; see [`crate::duration::parse`].
+/// [`crate::k8s::duration::MAX_DURATION`]; see [`crate::k8s::duration::parse`].
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    crate::duration::parse(text)
+    crate::k8s::duration::parse(text)
 }
 
 #[cfg(test)]

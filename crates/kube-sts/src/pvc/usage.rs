@@ -15,11 +15,11 @@ use kube::api::{Api, AttachParams};
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncReadExt;
 
-use crate::claims::{claim_map, ClaimState};
+use crate::cli::target::Target;
 use crate::error::{Error, Result, Subject};
-use crate::quantity::{parse_bytes, percent};
-use crate::snapshot::Snapshot;
-use crate::target::Target;
+use crate::k8s::quantity::{parse_bytes, percent};
+use crate::pvc::claims::{claim_map, ClaimState};
+use crate::read::snapshot::Snapshot;
 
 /// `kind` of the JSON/YAML document of `usage`.
 pub const KIND: &str = "StatefulSetClaimUsage";
@@ -111,12 +111,12 @@ pub fn probes(snap: &Snapshot) -> Vec<Probe> {
                 None if !row.in_range => Err("orphaned: no pod".to_string()),
                 None => Err(format!(
                     "pod {} does not exist",
-                    crate::identity::pod_name(snap.name(), row.ordinal)
+                    crate::k8s::identity::pod_name(snap.name(), row.ordinal)
                 )),
-                Some(p) if !crate::pods::is_running(p) => Err(format!(
+                Some(p) if !crate::k8s::pods::is_running(p) => Err(format!(
                     "pod {} is {}",
                     p.metadata.name.as_deref().unwrap_or_default(),
-                    crate::pods::display_status(p)
+                    crate::k8s::pods::display_status(p)
                 )),
                 Some(p) => match row.mounts.first() {
                     None => Err("not mounted by the pod".to_string()),
@@ -397,7 +397,7 @@ pub async fn measure(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::fixtures::*;
+    use crate::read::snapshot::fixtures::*;
 
     #[test]
     fn df_posix() {

@@ -7,11 +7,11 @@ use std::collections::BTreeSet;
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use serde::{Deserialize, Serialize};
 
-use crate::age::age;
-use crate::identity;
-use crate::pods::{self, Mount};
-use crate::retention::RetentionPolicy;
-use crate::snapshot::Snapshot;
+use crate::k8s::age::age;
+use crate::k8s::identity;
+use crate::k8s::pods::{self, Mount};
+use crate::pvc::retention::RetentionPolicy;
+use crate::read::snapshot::Snapshot;
 
 /// `kind` of the JSON/YAML document.
 pub const KIND: &str = "StatefulSetClaims";
@@ -420,7 +420,7 @@ impl ClaimsReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::fixtures::*;
+    use crate::read::snapshot::fixtures::*;
     use k8s_openapi::api::core::v1::{Event, ObjectReference};
 
     fn states(report: &ClaimsReport) -> Vec<(i32, &str, ClaimState)> {

@@ -7,12 +7,12 @@ use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use kube::api::{Api, DeleteParams, Preconditions};
 use serde::{Deserialize, Serialize};
 
-use crate::claims::{claim_map, ClaimState};
+use crate::cli::target::Target;
 use crate::error::{Error, Result, Subject};
-use crate::identity;
-use crate::retention::RetentionPolicy;
-use crate::snapshot::Snapshot;
-use crate::target::Target;
+use crate::k8s::identity;
+use crate::pvc::claims::{claim_map, ClaimState};
+use crate::pvc::retention::RetentionPolicy;
+use crate::read::snapshot::Snapshot;
 
 /// `kind` of the JSON/YAML document of `prune`.
 pub const KIND: &str = "StatefulSetClaimPrune";
@@ -155,7 +155,7 @@ pub async fn execute_prune(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::fixtures::*;
+    use crate::read::snapshot::fixtures::*;
 
     #[test]
     fn plans_exactly_the_orphans() {
