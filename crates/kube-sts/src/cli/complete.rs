@@ -31,6 +31,7 @@ use kube::config::Kubeconfig;
 
 use crate::cli::args::ClusterArgs;
 use crate::cli::target::{Scope, Target};
+use crate::k8s::owners;
 
 /// The hidden first argument that runs the dynamic completer.
 pub const COMPLETE_ARG: &str = "__complete";
@@ -720,18 +721,13 @@ fn revisions(
     else {
         return Vec::new();
     };
-    let uid = set.metadata.uid.as_deref();
+    let uid = set.metadata.uid.as_deref().unwrap_or_default();
     let status = set.status.as_ref();
     let current = status.and_then(|s| s.current_revision.as_deref());
     let update = status.and_then(|s| s.update_revision.as_deref());
     let mut owned: Vec<&ControllerRevision> = all
         .iter()
-        .filter(|r| {
-            r.metadata
-                .owner_references
-                .as_ref()
-                .is_some_and(|o| o.iter().any(|o| Some(o.uid.as_str()) == uid))
-        })
+        .filter(|r| owners::is_controlled_by(&r.metadata, uid))
         .collect();
     owned.sort_by_key(|r| std::cmp::Reverse(r.revision));
     owned

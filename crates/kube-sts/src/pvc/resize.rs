@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::wait;
 use crate::cli::target::Target;
 use crate::error::{Error, Result, Subject};
+use crate::k8s::owners;
 use crate::k8s::quantity::{format_bytes, parse_bytes};
 use crate::pvc::claims::{claim_map, ClaimState};
 use crate::read;
@@ -827,13 +828,8 @@ async fn verify(
                 .collect();
             !restarted.is_empty()
                 || plan.pods.iter().all(|p| {
-                    pods.get(&p.name).is_some_and(|pod| {
-                        pod.metadata
-                            .owner_references
-                            .iter()
-                            .flatten()
-                            .any(|r| r.controller == Some(true) && r.uid == uid)
-                    })
+                    pods.get(&p.name)
+                        .is_some_and(|pod| owners::is_controlled_by(&pod.metadata, &uid))
                 })
         },
     )

@@ -11,6 +11,7 @@ use k8s_openapi::api::core::v1::{Event, PersistentVolume, PersistentVolumeClaim,
 use k8s_openapi::api::storage::v1::StorageClass;
 
 use crate::k8s::identity;
+use crate::k8s::owners;
 
 /// Annotation marking the cluster's default StorageClass.
 pub const DEFAULT_CLASS_ANNOTATION: &str = "storageclass.kubernetes.io/is-default-class";
@@ -64,12 +65,7 @@ fn name_of<K: kube::Resource>(obj: &K) -> &str {
 }
 
 fn controller_uid<K: kube::Resource>(obj: &K) -> Option<&str> {
-    obj.meta()
-        .owner_references
-        .as_ref()?
-        .iter()
-        .find(|r| r.controller == Some(true))
-        .map(|r| r.uid.as_str())
+    owners::controller_uid(obj.meta())
 }
 
 /// Splits a [`Listing`] into one [`Snapshot`] per StatefulSet, in the listing's order.
@@ -113,7 +109,7 @@ pub fn assemble(listing: Listing, taken_at: Timestamp) -> Vec<Snapshot> {
             let claim_names: Vec<&str> = my_claims.iter().map(name_of).collect();
             let my_revisions = revisions
                 .iter()
-                .filter(|r| ns_of(*r) == ns && controller_uid(*r).is_some_and(|c| c == uid))
+                .filter(|r| ns_of(*r) == ns && owners::is_controlled_by(&r.metadata, &uid))
                 .cloned()
                 .collect();
             let my_volumes = volumes.as_ref().map(|vs| {

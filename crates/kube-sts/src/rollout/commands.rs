@@ -22,6 +22,7 @@ use super::status::{self, Extras, RolloutStatus};
 use crate::cli::target::Target;
 use crate::error::{Error, Result, Subject};
 use crate::k8s::identity;
+use crate::k8s::owners;
 use crate::visits::source::SourceRequest;
 
 /// How a mutating command runs.
@@ -161,13 +162,7 @@ impl Ctx {
         let owned: Vec<ControllerRevision> = list
             .items
             .into_iter()
-            .filter(|r| {
-                r.metadata
-                    .owner_references
-                    .iter()
-                    .flatten()
-                    .any(|o| o.controller == Some(true) && o.uid == uid)
-            })
+            .filter(|r| owners::is_controlled_by(&r.metadata, &uid))
             .collect();
         Ok(model::revisions(&owned))
     }
@@ -1314,17 +1309,11 @@ pub async fn watch_status(
             let api: Api<ControllerRevision> =
                 Api::namespaced(target.client.clone(), &ctx.namespace);
             if let Ok(list) = api.list(&ListParams::default()).await {
-                let uid = sts.metadata.uid.clone();
+                let uid = sts.metadata.uid.clone().unwrap_or_default();
                 revisions = list
                     .items
                     .into_iter()
-                    .filter(|r| {
-                        r.metadata
-                            .owner_references
-                            .iter()
-                            .flatten()
-                            .any(|o| Some(&o.uid) == uid.as_ref())
-                    })
+                    .filter(|r| owners::is_controlled_by(&r.metadata, &uid))
                     .collect();
             }
         }
