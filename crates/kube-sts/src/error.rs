@@ -307,11 +307,6 @@ impl Error {
             _ => None,
         }
     }
-
-    /// The process exit code for this error (always 1; plugins remap where documented).
-    pub fn exit_code(&self) -> i32 {
-        1
-    }
 }
 
 impl From<kube::config::KubeconfigError> for Error {

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
+use kube_sts::k8s::selectors::selector_string;
 use kube_sts::pvc::usage::{parse_df, parse_summary};
-use kube_sts::read::selector_string;
 use kube_sts::rollout::model::StrategyKind;
 use kube_sts::rollout::patch::{parse_env, parse_image};
 use kube_sts::rollout::plan::{parse_http_check, parse_steps, resolve_steps, HttpCheck};

@@ -10,12 +10,12 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use kube_sts::cli::args::parse_duration;
-use kube_sts::error::report;
 use kube_sts::pvc::claims::ClaimState;
 use kube_sts::pvc::resize::{ResizeOptions, ResizeOutcome};
 use kube_sts::pvc::retention::parse_policy_value;
 use kube_sts::pvc::usage::UsageSource;
 use kube_sts::pvc::view;
+use kube_sts::render::outcome::{finish, ExitMode, Outcome};
 use kube_sts::{ClusterArgs, Error, Target};
 
 /// Every PersistentVolumeClaim of a StatefulSet: which pod and ordinal it belongs to, whether it
@@ -149,12 +149,6 @@ impl RunArgs {
     }
 }
 
-/// What the command achieved, for the exit code.
-enum Done {
-    Ok,
-    OrphansFound,
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     // Hidden entry points: kubectl's completion protocol, completion scripts, man page.
@@ -162,19 +156,12 @@ async fn main() -> ExitCode {
         return code;
     }
     let cli = Cli::parse();
-    let orphans_mode = cli.orphans && cli.command.is_none();
-    match run(cli).await {
-        Ok(Done::Ok) => ExitCode::SUCCESS,
-        Ok(Done::OrphansFound) => ExitCode::from(1),
-        Err(err) => {
-            report(&err);
-            ExitCode::from(if orphans_mode {
-                2
-            } else {
-                err.exit_code() as u8
-            })
-        }
-    }
+    let mode = if cli.orphans && cli.command.is_none() {
+        ExitMode::Diff
+    } else {
+        ExitMode::Normal
+    };
+    finish(run(cli).await, mode)
 }
 
 fn print(text: &str) {
@@ -192,7 +179,7 @@ fn no_resources(target: &Target) {
     }
 }
 
-async fn run(cli: Cli) -> Result<Done, Error> {
+async fn run(cli: Cli) -> Result<Outcome, Error> {
     let target = Target::connect(&cli.cluster).await?;
     let all_ns = cli.cluster.all_namespaces;
     let out = target.output;
@@ -201,16 +188,16 @@ async fn run(cli: Cli) -> Result<Done, Error> {
             let reports = kube_sts::pvc::commands::map(&target, &cli.names).await?;
             if reports.is_empty() {
                 no_resources(&target);
-                return Ok(Done::Ok);
+                return Ok(Outcome::Done);
             }
             print(&view::claims(&reports, &out, all_ns, cli.orphans)?);
             let orphans = reports
                 .iter()
                 .any(|r| r.claims.iter().any(|c| c.state == ClaimState::Orphaned));
             Ok(if cli.orphans && orphans {
-                Done::OrphansFound
+                Outcome::Differences
             } else {
-                Done::Ok
+                Outcome::Done
             })
         }
         Some(Command::Usage { names, source }) => {
@@ -219,7 +206,7 @@ async fn run(cli: Cli) -> Result<Done, Error> {
                 no_resources(&target);
             }
             print(&view::usage(&reports, &out, all_ns)?);
-            Ok(Done::Ok)
+            Ok(Outcome::Done)
         }
         Some(Command::Prune {
             names,
@@ -240,7 +227,7 @@ async fn run(cli: Cli) -> Result<Done, Error> {
                 .await?;
             if plans.is_empty() {
                 no_resources(&target);
-                return Ok(Done::Ok);
+                return Ok(Outcome::Done);
             }
             let table_like = matches!(
                 out.format,
@@ -256,7 +243,7 @@ async fn run(cli: Cli) -> Result<Done, Error> {
             for hint in plans.iter().filter_map(|p| p.hint.as_deref()) {
                 eprintln!("hint: {hint}");
             }
-            Ok(Done::Ok)
+            Ok(Outcome::Done)
         }
         Some(Command::Resize {
             name,
@@ -300,7 +287,7 @@ async fn run(cli: Cli) -> Result<Done, Error> {
                 say(&format!("statefulset.apps/{name} patched{suffix}"));
             }
             print(&view::retention(&[report], &out)?);
-            Ok(Done::Ok)
+            Ok(Outcome::Done)
         }
     }
 }
@@ -308,7 +295,7 @@ async fn run(cli: Cli) -> Result<Done, Error> {
 fn finish_resize(
     outcome: ResizeOutcome,
     out: &kube_sts::cli::target::OutputSettings,
-) -> Result<Done, Error> {
+) -> Result<Outcome, Error> {
     match outcome {
         ResizeOutcome::Planned(plan) => print(&view::resize_plan(&plan, out)?),
         ResizeOutcome::NothingToDo(plan) => say(&format!(
@@ -331,5 +318,5 @@ fn finish_resize(
             }
         }
     }
-    Ok(Done::Ok)
+    Ok(Outcome::Done)
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use kube_sts::cli::args::parse_duration;
 use kube_sts::error::report;
+use kube_sts::render::outcome::{finish, ExitMode};
 use kube_sts::rollout::commands::{self, Outcome, RunOptions, StartArgs};
 use kube_sts::rollout::patch::{parse_env, parse_image};
 use kube_sts::rollout::plan::{parse_http_check, parse_steps};
@@ -266,13 +267,7 @@ async fn main() -> ExitCode {
         return code;
     }
     let cli = Cli::parse();
-    match run(cli).await {
-        Ok(outcome) => ExitCode::from(outcome.exit_code()),
-        Err(err) => {
-            report(&err);
-            ExitCode::from(err.exit_code() as u8)
-        }
-    }
+    finish(run(cli).await, ExitMode::Normal)
 }
 
 /// Columns to fit `history` into: the terminal's width when stdout is one, else `COLUMNS`

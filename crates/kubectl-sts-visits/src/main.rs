@@ -13,6 +13,7 @@ mod screen;
 use clap::Parser;
 use kube_sts::cli::args::parse_duration;
 use kube_sts::error::report as report_error;
+use kube_sts::render::outcome::{finish, ExitMode, Outcome};
 use kube_sts::visits::metrics::MetricSelector;
 use kube_sts::visits::parse::Format;
 use kube_sts::visits::report::{self as view, Report, SortBy, TableOptions};
@@ -168,16 +169,10 @@ async fn main() -> ExitCode {
         return code;
     }
     let cli = Cli::parse();
-    match run(cli).await {
-        Ok(code) => ExitCode::from(code),
-        Err(err) => {
-            report_error(&err);
-            ExitCode::from(err.exit_code() as u8)
-        }
-    }
+    finish(run(cli).await, ExitMode::Normal)
 }
 
-async fn run(cli: Cli) -> Result<u8, Error> {
+async fn run(cli: Cli) -> Result<Outcome, Error> {
     let target = Target::connect(&cli.cluster).await?;
     let opts = cli.options();
     let table_opts = TableOptions {
@@ -202,7 +197,7 @@ async fn run(cli: Cli) -> Result<u8, Error> {
     };
     print!("{text}");
     print_stderr(&report, true);
-    Ok(report.exit_code())
+    Ok(report.outcome())
 }
 
 /// [`visits::collect`], unless Ctrl-C comes first: then the reader pods this run created are
@@ -249,7 +244,7 @@ async fn watch(
     target: &Target,
     opts: &Options,
     table_opts: TableOptions,
-) -> Result<u8, Error> {
+) -> Result<Outcome, Error> {
     let in_place = std::io::stdout().is_terminal()
         && matches!(
             target.output.format,
@@ -325,10 +320,10 @@ async fn watch(
     let last = result?;
     if closed {
         eprintln!("error: stdout was closed; stopping --watch");
-        return Ok(1);
+        return Ok(Outcome::Failed);
     }
     Ok(match last {
-        Some(_) => 0,
-        None => 1,
+        Some(_) => Outcome::Done,
+        None => Outcome::Failed,
     })
 }

@@ -1,4 +1,19 @@
-//! The only users of `kube::Api` outside the constant-cost reads of [`crate::read`]: waiting on
-//! watches, and (as they move here) exec, proxy requests and guarded patches.
+//! The code that talks to the API server beyond the constant-cost reads of [`crate::read`]:
+//! exec ([`exec`]), proxy GETs ([`proxy`]) and watch-driven waiting ([`wait`]).
 
+pub mod exec;
+pub mod proxy;
 pub mod wait;
+
+use std::time::Duration;
+
+/// Why a call in this module failed, before a caller puts it in its own terms.
+#[derive(Debug)]
+pub enum CallError {
+    /// No answer within the timeout.
+    Timeout(Duration),
+    /// The request could not be built (an invalid URL).
+    Request(String),
+    /// The API server or the transport refused it.
+    Kube(kube::Error),
+}

@@ -854,7 +854,7 @@ mod tests {
                 .map(|(i, h)| {
                     serde_json::from_value(json!({
                         "metadata": {"name": format!("web-{h}"), "ownerReferences": [
-                            {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "web", "uid": "uid-web"}
+                            {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "web", "uid": "uid-web", "controller": true}
                         ]},
                         "revision": i + 1
                     }))

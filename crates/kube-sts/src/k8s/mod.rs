@@ -6,4 +6,6 @@ pub mod duration;
 pub mod identity;
 pub mod owners;
 pub mod pods;
+pub mod ports;
 pub mod quantity;
+pub mod selectors;

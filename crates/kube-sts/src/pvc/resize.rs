@@ -803,7 +803,7 @@ async fn verify(
     let selector = sts
         .spec
         .as_ref()
-        .map(|s| read::selector_string(&s.selector))
+        .map(|s| crate::k8s::selectors::selector_string(&s.selector))
         .unwrap_or_default();
     let pod_api: Api<Pod> = Api::namespaced(target.client.clone(), &plan.namespace);
     let mut config = watcher::Config::default();

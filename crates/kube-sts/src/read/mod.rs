@@ -5,6 +5,8 @@
 
 pub mod snapshot;
 
+use crate::k8s::selectors;
+
 use futures::future::try_join3;
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet};
 use k8s_openapi::api::core::v1::{Event, Namespace, PersistentVolume, PersistentVolumeClaim, Pod};
@@ -50,29 +52,6 @@ where
         Err(e) if e.is_forbidden() => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-/// Converts a LabelSelector into the `-l` string form the API accepts.
-pub fn selector_string(
-    selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
-) -> String {
-    let mut parts: Vec<String> = selector
-        .match_labels
-        .iter()
-        .flatten()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    for expr in selector.match_expressions.iter().flatten() {
-        let values = expr.values.clone().unwrap_or_default().join(",");
-        parts.push(match expr.operator.as_str() {
-            "In" => format!("{} in ({values})", expr.key),
-            "NotIn" => format!("{} notin ({values})", expr.key),
-            "Exists" => expr.key.clone(),
-            "DoesNotExist" => format!("!{}", expr.key),
-            _ => continue,
-        });
-    }
-    parts.join(",")
 }
 
 /// The StatefulSets a command works on: the named ones (each must exist) or all selected by
@@ -161,7 +140,11 @@ pub async fn snapshots_of(
     let ns = scope.namespace();
     let mut owned_lp = ListParams::default();
     if let [one] = statefulsets.as_slice() {
-        if let Some(sel) = one.spec.as_ref().map(|s| selector_string(&s.selector)) {
+        if let Some(sel) = one
+            .spec
+            .as_ref()
+            .map(|s| selectors::selector_string(&s.selector))
+        {
             if !sel.is_empty() {
                 owned_lp = owned_lp.labels(&sel);
             }
@@ -232,30 +215,4 @@ pub async fn snapshot(target: &Target, name: &str) -> Result<Snapshot> {
     snaps.pop().ok_or_else(|| Error::NotFound {
         subject: Subject::object("get", "statefulset", name, target.scope.namespace()),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
-
-    #[test]
-    fn selector_to_string() {
-        let sel = LabelSelector {
-            match_labels: Some([("app".to_string(), "web".to_string())].into()),
-            match_expressions: Some(vec![
-                LabelSelectorRequirement {
-                    key: "tier".into(),
-                    operator: "In".into(),
-                    values: Some(vec!["a".into(), "b".into()]),
-                },
-                LabelSelectorRequirement {
-                    key: "gone".into(),
-                    operator: "DoesNotExist".into(),
-                    values: None,
-                },
-            ]),
-        };
-        assert_eq!(selector_string(&sel), "app=web,tier in (a,b),!gone");
-    }
 }

@@ -2,6 +2,8 @@
 //! documents with our own `apiVersion`/`kind` and `items`, colour only when allowed, progress
 //! bars only on a terminal. Views per command live in submodules.
 
+pub mod outcome;
+
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use tabled::builder::Builder;

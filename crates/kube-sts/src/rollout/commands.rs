@@ -23,6 +23,7 @@ use crate::cli::target::Target;
 use crate::error::{Error, Result, Subject};
 use crate::k8s::identity;
 use crate::k8s::owners;
+pub use crate::render::outcome::Outcome;
 use crate::visits::source::SourceRequest;
 
 /// How a mutating command runs.
@@ -81,27 +82,6 @@ impl std::fmt::Debug for RunOptions {
     }
 }
 
-/// How a command ended (errors are `Err`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Done (or stopped on purpose after a `--manual` step).
-    Done,
-    /// `--dry-run`: the plan was printed.
-    Planned,
-    /// Ctrl-C: paused; the resume command was printed.
-    Interrupted,
-}
-
-impl Outcome {
-    /// Process exit code: 0, or 130 after Ctrl-C like a shell.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Outcome::Interrupted => 130,
-            _ => 0,
-        }
-    }
-}
-
 /// What `start` changes.
 #[derive(Debug, Clone, Default)]
 pub struct StartArgs {
@@ -147,7 +127,7 @@ impl Ctx {
         let selector = sts
             .spec
             .as_ref()
-            .map(|s| crate::read::selector_string(&s.selector))
+            .map(|s| crate::k8s::selectors::selector_string(&s.selector))
             .unwrap_or_default();
         let list = api
             .list(&ListParams::default().labels(&selector))
@@ -1036,7 +1016,7 @@ pub async fn undo(
     let selector = sts
         .spec
         .as_ref()
-        .map(|s| crate::read::selector_string(&s.selector))
+        .map(|s| crate::k8s::selectors::selector_string(&s.selector))
         .unwrap_or_default();
     let pod_list = pods
         .list(&ListParams::default().labels(&selector))

@@ -24,8 +24,10 @@ use serde_json::Value;
 use super::model::{self, StrategyKind};
 use super::patch;
 use super::plan::{HttpCheck, Step};
+use crate::api::{self, CallError};
 use crate::error::{Error, Result, Subject};
 use crate::k8s::identity;
+use crate::k8s::ports;
 
 /// Reads a pod's data counter (sts-visits' mechanism); `None` when it has none.
 pub type CounterReader = Arc<dyn Fn(Pod) -> BoxFuture<'static, Result<Option<u64>>> + Send + Sync>;
@@ -362,7 +364,7 @@ impl Driver {
         let selector = sts
             .spec
             .as_ref()
-            .map(|s| crate::read::selector_string(&s.selector))
+            .map(|s| crate::k8s::selectors::selector_string(&s.selector))
             .unwrap_or_default();
         let sts_stream = watcher::watcher(
             sts_api.clone(),
@@ -869,57 +871,32 @@ pub fn transient(e: &kube::Error) -> bool {
     }
 }
 
-/// The port a check uses: the given number, a named container port, else the first one.
-pub fn resolve_port(pod: &Pod, port: Option<&str>) -> Option<i32> {
-    let ports: Vec<_> = pod
-        .spec
-        .as_ref()?
-        .containers
-        .iter()
-        .flat_map(|c| c.ports.iter().flatten())
-        .collect();
-    match port {
-        Some(p) => match p.parse::<i32>() {
-            Ok(n) => Some(n),
-            Err(_) => ports
-                .iter()
-                .find(|cp| cp.name.as_deref() == Some(p))
-                .map(|cp| cp.container_port),
-        },
-        None => ports.first().map(|cp| cp.container_port),
-    }
-}
-
 /// GETs `check.path` on `pod` through the API server's pod proxy; 2xx passes.
 pub async fn http_check(client: &Client, pod: &Pod, check: &HttpCheck) -> Result<()> {
     let name = pod.metadata.name.clone().unwrap_or_default();
     let ns = pod.metadata.namespace.clone().unwrap_or_default();
-    let port = resolve_port(pod, check.port.as_deref()).ok_or_else(|| {
-        Error::invalid(
-            format!(
-                "--check-http: pod {name} has no container port {:?}",
-                check.port.as_deref().unwrap_or("(any)")
-            ),
-            "give the port number explicitly, e.g. --check-http 8080/healthz",
-        )
-    })?;
-    let url = format!(
-        "/api/v1/namespaces/{ns}/pods/{name}:{port}/proxy{}",
-        check.path
-    );
-    let req = http::Request::get(&url)
-        .body(Vec::new())
-        .map_err(|e| Error::Other(e.to_string()))?;
-    let last = match client.send(req.map(kube::client::Body::from)).await {
-        Ok(resp) if resp.status().is_success() => return Ok(()),
-        Ok(resp) => format!("HTTP {}", resp.status()),
-        Err(e) => e.to_string(),
+    let port =
+        ports::resolve_port(pod.spec.as_ref(), None, check.port.as_deref()).map_err(|why| {
+            Error::invalid(
+                format!("--check-http: pod {name}: {why}"),
+                "give the port number explicitly, e.g. --check-http 8080/healthz",
+            )
+        })?;
+    let url = api::proxy::pod_url(&ns, &name, port, &check.path);
+    let last = match api::proxy::get_text(client, &url, CHECK_TIMEOUT).await {
+        Ok(_) => return Ok(()),
+        Err(CallError::Kube(kube::Error::Api(s))) => format!("HTTP {}", s.code),
+        Err(CallError::Timeout(t)) => format!("nothing within {}s", t.as_secs()),
+        Err(e) => format!("{e:?}"),
     };
     Err(Error::Other(format!(
         "check failed: GET {} on pod {name} (port {port}) answered {last}",
         check.path
     )))
 }
+
+/// How long one `--check-http` request may take.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[cfg(test)]
 mod tests {
@@ -1041,9 +1018,10 @@ mod tests {
     fn ports_resolve_by_number_name_or_first() {
         let mut p = pod(0, "x", Some(1));
         p.spec = sts(1, 0, None).spec.unwrap().template.spec;
-        assert_eq!(resolve_port(&p, None), Some(8080));
-        assert_eq!(resolve_port(&p, Some("http")), Some(8080));
-        assert_eq!(resolve_port(&p, Some("9000")), Some(9000));
-        assert_eq!(resolve_port(&p, Some("metrics")), None);
+        let port = |p: &Pod, name| ports::resolve_port(p.spec.as_ref(), None, name).ok();
+        assert_eq!(port(&p, None), Some(8080));
+        assert_eq!(port(&p, Some("http")), Some(8080));
+        assert_eq!(port(&p, Some("9000")), Some(9000));
+        assert_eq!(port(&p, Some("metrics")), None);
     }
 }

@@ -10,63 +10,14 @@ use std::fmt;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, AttachParams, DeleteParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use kube::runtime::watcher;
 use kube::Client;
 use serde_json::json;
-use tokio::io::AsyncReadExt;
 
+use crate::api::exec::{ExecOutput, Exit};
+use crate::api::{self, CallError};
 use crate::error::{Error, Subject};
-
-/// How an exec'd command ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Exit {
-    /// Exit code 0 (or no status at all, as kubectl treats it).
-    Success,
-    /// A non-zero exit code.
-    Code(i32),
-    /// The runtime could not run the command (for example the binary does not exist).
-    Failed(String),
-}
-
-/// What an exec'd command printed and how it ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExecOutput {
-    /// Everything on stdout.
-    pub stdout: Vec<u8>,
-    /// Everything on stderr (lossy UTF-8).
-    pub stderr: String,
-    /// How it ended.
-    pub exit: Exit,
-}
-
-impl ExecOutput {
-    /// Whether the command itself could not be found in the image (distroless, scratch).
-    pub fn missing_binary(&self) -> bool {
-        let text = match &self.exit {
-            Exit::Success => return false,
-            Exit::Code(126 | 127) => return true,
-            Exit::Code(_) => self.stderr.to_lowercase(),
-            Exit::Failed(message) => format!("{message} {}", self.stderr).to_lowercase(),
-        };
-        text.contains("executable file not found")
-            || text.contains("not found in $path")
-            || text.contains("no such file or directory") && text.contains("exec")
-    }
-
-    /// stderr, else the failure message, trimmed.
-    pub fn detail(&self) -> String {
-        let stderr = self.stderr.trim();
-        if !stderr.is_empty() {
-            return stderr.to_string();
-        }
-        match &self.exit {
-            Exit::Success => String::new(),
-            Exit::Code(code) => format!("command terminated with exit code {code}"),
-            Exit::Failed(message) => message.clone(),
-        }
-    }
-}
 
 /// Why a counter could not be fetched from a pod.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +105,19 @@ impl ReadError {
         }
     }
 
+    fn from_call(
+        err: CallError,
+        verb: &'static str,
+        resource: &'static str,
+        namespace: &str,
+    ) -> ReadError {
+        match err {
+            CallError::Timeout(timeout) => ReadError::Timeout(timeout),
+            CallError::Request(message) => ReadError::Other(message),
+            CallError::Kube(e) => ReadError::from_kube(e, verb, resource, namespace),
+        }
+    }
+
     fn from_kube(
         err: kube::Error,
         verb: &'static str,
@@ -195,7 +159,8 @@ impl ReadError {
     }
 }
 
-/// Runs `argv` (no shell) in `container` of `pod` and collects its output, within `timeout`.
+/// Runs `argv` (no shell) in `container` of `pod` within `timeout` ([`api::exec::exec`]), with
+/// failures in the terms of a counter read.
 pub async fn exec(
     client: &Client,
     namespace: &str,
@@ -204,71 +169,9 @@ pub async fn exec(
     argv: &[&str],
     timeout: Duration,
 ) -> Result<ExecOutput, ReadError> {
-    let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
-    let params = AttachParams::default()
-        .container(container)
-        .stdin(false)
-        .stdout(true)
-        .stderr(true);
-    let run = async {
-        let mut proc = api
-            .exec(pod, argv.iter().copied(), &params)
-            .await
-            .map_err(|e| ReadError::from_kube(e, "create", "pods/exec", namespace))?;
-        let status = proc.take_status();
-        let stdout = proc.stdout();
-        let stderr = proc.stderr();
-        let read_out = async {
-            let mut buf = Vec::new();
-            if let Some(mut s) = stdout {
-                let _ = s.read_to_end(&mut buf).await;
-            }
-            buf
-        };
-        let read_err = async {
-            let mut buf = Vec::new();
-            if let Some(mut s) = stderr {
-                let _ = s.read_to_end(&mut buf).await;
-            }
-            buf
-        };
-        let status = async {
-            match status {
-                Some(s) => s.await,
-                None => None,
-            }
-        };
-        let (out, err, status) = tokio::join!(read_out, read_err, status);
-        let _ = proc.join().await;
-        let exit = match status {
-            Some(s) if s.status.as_deref() == Some("Failure") => {
-                let code = s
-                    .details
-                    .as_ref()
-                    .and_then(|d| d.causes.as_ref())
-                    .and_then(|causes| {
-                        causes
-                            .iter()
-                            .find(|c| c.reason.as_deref() == Some("ExitCode"))
-                            .and_then(|c| c.message.as_deref()?.parse::<i32>().ok())
-                    })
-                    .filter(|_| s.reason.as_deref() == Some("NonZeroExitCode"));
-                match code {
-                    Some(code) => Exit::Code(code),
-                    None => Exit::Failed(s.message.clone().unwrap_or_default()),
-                }
-            }
-            _ => Exit::Success,
-        };
-        Ok(ExecOutput {
-            stdout: out,
-            stderr: String::from_utf8_lossy(&err).into_owned(),
-            exit,
-        })
-    };
-    tokio::time::timeout(timeout, run)
+    api::exec::exec(client, namespace, pod, container, argv, timeout)
         .await
-        .map_err(|_| ReadError::Timeout(timeout))?
+        .map_err(|e| ReadError::from_call(e, "create", "pods/exec", namespace))
 }
 
 /// `cat PATH` in the container: the file's bytes, or why not.
@@ -364,7 +267,7 @@ pub async fn list_dir(
         .collect())
 }
 
-/// GET `path` on `port` of the pod through the API server's pod proxy.
+/// GET `path` on `port` of the pod through the API server's pod proxy ([`api::proxy`]).
 pub async fn http_get(
     client: &Client,
     namespace: &str,
@@ -373,16 +276,10 @@ pub async fn http_get(
     path: &str,
     timeout: Duration,
 ) -> Result<String, ReadError> {
-    let path = path.strip_prefix('/').unwrap_or(path);
-    let url = format!("/api/v1/namespaces/{namespace}/pods/{pod}:{port}/proxy/{path}");
-    let req = http::Request::get(&url)
-        .body(Vec::new())
-        .map_err(|e| ReadError::Other(e.to_string()))?;
-    let run = client.request_text(req);
-    tokio::time::timeout(timeout, run)
+    let url = api::proxy::pod_url(namespace, pod, port, path);
+    api::proxy::get_text(client, &url, timeout)
         .await
-        .map_err(|_| ReadError::Timeout(timeout))?
-        .map_err(|e| ReadError::from_kube(e, "get", "pods/proxy", namespace))
+        .map_err(|e| ReadError::from_call(e, "get", "pods/proxy", namespace))
 }
 
 /// Prefix of the ephemeral containers this tool adds.

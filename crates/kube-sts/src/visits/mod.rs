@@ -29,6 +29,7 @@ use kube::api::{Api, ListParams};
 
 use crate::cli::target::{Scope, Target};
 use crate::error::{Error, Result, Subject};
+use crate::k8s::ports;
 use crate::read;
 use crate::read::snapshot::Snapshot;
 
@@ -531,7 +532,7 @@ fn prepare(si: usize, snap: &Snapshot, opts: &Options) -> (SetVisits, SetState, 
 }
 
 fn http_task(http: &HttpSource, pod: &Pod, container: &str) -> std::result::Result<Task, String> {
-    let port = source::resolve_port(http, pod.spec.as_ref(), container)?;
+    let port = ports::resolve_port(pod.spec.as_ref(), Some(container), http.port.as_deref())?;
     Ok(Task::Http {
         port,
         path: http.path.clone(),

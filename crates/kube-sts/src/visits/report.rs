@@ -8,6 +8,7 @@
 //! error` (`visits` is null when the pod could not be read), then `total`, `unread`, and a
 //! summary per StatefulSet.
 
+use crate::render::outcome::Outcome;
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
@@ -230,12 +231,13 @@ impl Report {
         None
     }
 
-    /// Exit code: 0 every pod read, 3 some unread, 1 nothing read.
-    pub fn exit_code(&self) -> u8 {
+    /// How the read ended: every pod read, some unread ([`Outcome::Partial`]), or nothing
+    /// read ([`Outcome::Failed`]).
+    pub fn outcome(&self) -> Outcome {
         match self.counts() {
-            (0, _) => 1,
-            (_, 0) => 0,
-            _ => 3,
+            (0, _) => Outcome::Failed,
+            (_, 0) => Outcome::Done,
+            _ => Outcome::Partial,
         }
     }
 
@@ -721,12 +723,12 @@ mod tests {
         );
         assert_eq!(s.mean, Some(25.0));
         assert!((s.imbalance.unwrap() - 1.52).abs() < 1e-9);
-        assert_eq!(r.exit_code(), 0);
-        assert_eq!(report(&[Some(1), None]).exit_code(), 3);
-        assert_eq!(report(&[None, None]).exit_code(), 1);
+        assert_eq!(r.outcome().code(), 0);
+        assert_eq!(report(&[Some(1), None]).outcome().code(), 3);
+        assert_eq!(report(&[None, None]).outcome().code(), 1);
         let zero = report(&[Some(0), Some(0)]);
         assert_eq!(summarize(&zero.sets[0].items).imbalance, None);
-        assert_eq!(zero.exit_code(), 0);
+        assert_eq!(zero.outcome().code(), 0);
     }
 
     #[test]

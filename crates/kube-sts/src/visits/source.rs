@@ -342,33 +342,6 @@ pub fn template_of_path(
         .max_by_key(|(_, mount)| mount.len())
 }
 
-/// The numeric port of `http` in `container` of `spec`: a number as given, a named container
-/// port, else the container's first port, else 80.
-pub fn resolve_port(
-    http: &HttpSource,
-    spec: Option<&PodSpec>,
-    container: &str,
-) -> Result<u16, String> {
-    let ports: Vec<_> = spec
-        .and_then(|s| find_container(s, container))
-        .and_then(|c| c.ports.clone())
-        .unwrap_or_default();
-    match &http.port {
-        Some(p) => match p.parse::<u16>() {
-            Ok(n) => Ok(n),
-            Err(_) => ports
-                .iter()
-                .find(|cp| cp.name.as_deref() == Some(p.as_str()))
-                .and_then(|cp| u16::try_from(cp.container_port).ok())
-                .ok_or_else(|| format!("container {container:?} has no port named {p:?}")),
-        },
-        None => Ok(ports
-            .first()
-            .and_then(|cp| u16::try_from(cp.container_port).ok())
-            .unwrap_or(80)),
-    }
-}
-
 /// Whether `path` lies on a volume mounted in `container` (any `volumeMounts` entry): only
 /// there does a missing counter file mean "no visit yet" rather than a wrong path.
 pub fn under_volume_mount(spec: Option<&PodSpec>, container: &str, path: &str) -> bool {
@@ -432,6 +405,7 @@ pub fn unreadable_reason(pod: &Pod, container: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::k8s::ports::resolve_port;
     use crate::read::snapshot::fixtures;
     use k8s_openapi::api::core::v1::{
         ContainerPort, ContainerState, ContainerStateRunning, ContainerStateWaiting,
@@ -569,11 +543,12 @@ mod tests {
         }]);
         let spec = pod.spec.as_ref();
         let h = |s: &str| s.parse::<HttpSource>().unwrap();
-        assert_eq!(resolve_port(&h("9000/x"), spec, "app"), Ok(9000));
-        assert_eq!(resolve_port(&h("http/x"), spec, "app"), Ok(8080));
-        assert_eq!(resolve_port(&h("/x"), spec, "app"), Ok(8080));
-        assert!(resolve_port(&h("metrics/x"), spec, "app").is_err());
-        assert_eq!(resolve_port(&h("/x"), None, "app"), Ok(80));
+        let port = |src: &str, spec| resolve_port(spec, Some("app"), h(src).port.as_deref());
+        assert_eq!(port("9000/x", spec), Ok(9000));
+        assert_eq!(port("http/x", spec), Ok(8080));
+        assert_eq!(port("/x", spec), Ok(8080));
+        assert!(port("metrics/x", spec).is_err());
+        assert_eq!(port("/x", None), Ok(80));
     }
 
     #[test]
