@@ -8,18 +8,17 @@ use std::ops::ControlFlow;
 use std::process::ExitCode;
 use std::time::Duration;
 
-mod screen;
-
 use clap::Parser;
 use kube_sts::cli::args::parse_duration;
 use kube_sts::error::report as report_error;
 use kube_sts::render::outcome::{finish, ExitMode, Outcome};
+use kube_sts::render::screen::Screen;
 use kube_sts::visits::metrics::MetricSelector;
 use kube_sts::visits::parse::Format;
-use kube_sts::visits::report::{self as view, Report, SortBy, TableOptions};
+use kube_sts::visits::report::SortBy;
 use kube_sts::visits::source::{HttpSource, SourceRequest};
-use kube_sts::visits::watching::Refresh;
-use kube_sts::visits::{self, Options, DEFAULT_CONCURRENCY};
+use kube_sts::visits::view::{self, TableOptions, WatchOutput, WatchTitle};
+use kube_sts::visits::{self, Collected, Options, DEFAULT_CONCURRENCY};
 use kube_sts::{ClusterArgs, Error, OutputFormat, Target};
 
 const AFTER_HELP: &str = r#"Where the counter comes from:
@@ -183,9 +182,17 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
     if cli.watch {
         return watch(&cli, &target, &opts, table_opts).await;
     }
-    let report = collect_or_interrupt(&target, &cli.names, &opts).await?;
+    let report = match visits::collect_or_interrupt(&target, &cli.names, &opts).await? {
+        Collected::Report(report) => report,
+        Collected::Interrupted { readers_removed } => {
+            if readers_removed > 0 {
+                eprintln!("interrupted: deleted {readers_removed} reader pod(s)");
+            }
+            return Ok(Outcome::Interrupted);
+        }
+    };
     if let Some(err) = report.fatal() {
-        print_stderr(&report, false);
+        print_stderr(&view::stderr_lines(&report, false));
         return Err(err);
     }
     let text = match target.output.format {
@@ -196,49 +203,17 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
         }
     };
     print!("{text}");
-    print_stderr(&report, true);
+    print_stderr(&view::stderr_lines(&report, true));
     Ok(report.outcome())
 }
 
-/// [`visits::collect`], unless Ctrl-C comes first: then the reader pods this run created are
-/// deleted before exiting 130.
-async fn collect_or_interrupt(
-    target: &Target,
-    names: &[String],
-    opts: &Options,
-) -> Result<Report, Error> {
-    tokio::select! {
-        report = visits::collect(target, names, opts) => report,
-        _ = tokio::signal::ctrl_c() => {
-            let removed = visits::exec::remove_readers(
-                &target.client,
-                target.scope.namespace(),
-                &opts.reader_run,
-            )
-            .await;
-            if removed > 0 {
-                eprintln!("interrupted: deleted {removed} reader pod(s)");
-            }
-            std::process::exit(130);
-        }
+fn print_stderr(lines: &[String]) {
+    for line in lines {
+        eprintln!("{line}");
     }
 }
 
-/// Warnings, notes and per-pod errors, on stderr.
-fn print_stderr(report: &Report, with_errors: bool) {
-    for w in report.warnings() {
-        eprintln!("warning: {w}");
-    }
-    for n in &report.notes {
-        eprintln!("note: {n}");
-    }
-    if with_errors {
-        for e in report.error_lines() {
-            eprintln!("error: {e}");
-        }
-    }
-}
-
+/// `--watch`: draws each refresh in place on a terminal, else writes one JSON line per refresh.
 async fn watch(
     cli: &Cli,
     target: &Target,
@@ -255,59 +230,32 @@ async fn watch(
         ..table_opts
     };
     let interval = cli.interval.max(Duration::from_millis(100));
-    let mut screen = in_place.then(screen::Screen::open);
+    let title = WatchTitle {
+        interval,
+        names: cli.names.clone(),
+    };
+    let mut screen = in_place.then(Screen::open);
     let mut stdout = std::io::stdout();
     let mut closed = false;
     let result = visits::watch(target, &cli.names, opts, interval, |refresh| {
-        let written = match screen.as_mut() {
-            Some(screen) => {
-                let mut frame = format!(
-                    "Every {}s: kubectl sts-visits {}    {}\n\n",
-                    interval.as_secs_f64(),
-                    cli.names.join(" "),
-                    jiff::Zoned::now().strftime("%H:%M:%S")
-                );
-                match &refresh {
-                    Refresh::Report(report) => {
-                        frame.push_str(&view::table(report, &target.output, table_opts));
-                        for w in report.warnings() {
-                            frame.push_str(&format!("warning: {w}\n"));
-                        }
-                        for e in report.error_lines() {
-                            frame.push_str(&format!("error: {e}\n"));
-                        }
-                    }
-                    Refresh::Retrying {
-                        error,
-                        attempt,
-                        retry_in,
-                    } => frame.push_str(&format!(
-                        "error: {error}\n(attempt {attempt}; retrying in {}s)\n",
-                        retry_in.as_secs_f64()
-                    )),
-                    Refresh::Fatal(_) => return ControlFlow::Break(()),
-                }
-                screen.draw(&frame)
-            }
-            None => match &refresh {
-                Refresh::Report(report) => match view::json_line(report) {
-                    Ok(line) => stdout
-                        .write_all(line.as_bytes())
-                        .and_then(|_| stdout.flush()),
-                    Err(e) => {
-                        report_error(&e);
-                        Ok(())
-                    }
-                },
-                Refresh::Retrying {
-                    error, retry_in, ..
-                } => {
-                    report_error(error);
-                    eprintln!("retrying in {}s", retry_in.as_secs_f64());
-                    Ok(())
-                }
-                Refresh::Fatal(_) => Ok(()),
+        let output = view::watch_output(&refresh, in_place, &title, &target.output, table_opts);
+        let written = match output {
+            Ok(WatchOutput::Frame(frame)) => match screen.as_mut() {
+                Some(screen) => screen.draw(&frame),
+                None => Ok(()),
             },
+            Ok(WatchOutput::Line(line)) => stdout
+                .write_all(line.as_bytes())
+                .and_then(|_| stdout.flush()),
+            Ok(WatchOutput::Stderr(lines)) => {
+                print_stderr(&lines);
+                Ok(())
+            }
+            Ok(WatchOutput::End) => return ControlFlow::Break(()),
+            Err(e) => {
+                report_error(&e);
+                Ok(())
+            }
         };
         if written.is_err() {
             closed = true;

@@ -3,6 +3,7 @@
 //! bars only on a terminal. Views per command live in submodules.
 
 pub mod outcome;
+pub mod screen;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;

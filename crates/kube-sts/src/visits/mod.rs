@@ -19,6 +19,7 @@ mod plan;
 pub mod report;
 mod run;
 pub mod source;
+pub mod view;
 pub mod watching;
 
 use std::time::Duration;
@@ -27,7 +28,7 @@ use report::SortBy;
 use source::SourceRequest;
 
 pub use plan::headless_warning;
-pub use run::{collect, read_snapshots, watch};
+pub use run::{collect, collect_or_interrupt, read_snapshots, watch, Collected};
 
 /// Default `--concurrency`: enough that a few hundred replicas cost a handful of round trips.
 pub const DEFAULT_CONCURRENCY: usize = 100;

@@ -498,8 +498,8 @@ pub(super) fn offline_jobs(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::visits::source::SourceRequest;
     use crate::read::snapshot::fixtures;
+    use crate::visits::source::SourceRequest;
     use k8s_openapi::api::core::v1::ServiceSpec;
 
     fn service(name: &str, cluster_ip: &str) -> Service {

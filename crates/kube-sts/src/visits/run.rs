@@ -396,6 +396,39 @@ async fn read_offline(
         .map(|bytes| bytes.map(Fetched::Content).unwrap_or(Fetched::Absent))
 }
 
+/// How [`collect_or_interrupt`] ended.
+#[derive(Debug)]
+pub enum Collected {
+    /// Every StatefulSet was read (pods that could not be read are in the report).
+    Report(Report),
+    /// Ctrl-C came first; the reader pods this run had created were deleted.
+    Interrupted {
+        /// How many reader pods were deleted.
+        readers_removed: usize,
+    },
+}
+
+/// [`collect`], unless Ctrl-C comes first: then the reader pods this run created (labelled
+/// with `opts.reader_run`) are deleted before returning, so an interrupted read leaves nothing.
+pub async fn collect_or_interrupt(
+    target: &Target,
+    names: &[String],
+    opts: &Options,
+) -> Result<Collected> {
+    tokio::select! {
+        report = collect(target, names, opts) => report.map(Collected::Report),
+        _ = tokio::signal::ctrl_c() => {
+            let readers_removed = exec::remove_readers(
+                &target.client,
+                target.scope.namespace(),
+                &opts.reader_run,
+            )
+            .await;
+            Ok(Collected::Interrupted { readers_removed })
+        }
+    }
+}
+
 /// Refreshes [`collect`] every `interval` until Ctrl-C, handing each outcome to `on_refresh`
 /// (which may stop the watch by returning `Break`, for example when stdout is closed).
 /// Returns the last report; ends with the error when the StatefulSet does not exist or was

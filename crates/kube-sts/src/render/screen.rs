@@ -1,4 +1,4 @@
-//! In-place drawing of `--watch` frames on a terminal through crossterm: the cursor is hidden
+//! In-place drawing of watch frames (`sts-visits --watch`) on a terminal through crossterm: the cursor is hidden
 //! while watching and shown again when the [`Screen`] is dropped (Ctrl-C, errors, the end).
 
 use std::io::{self, Stdout, Write};
