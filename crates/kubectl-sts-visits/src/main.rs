@@ -153,7 +153,7 @@ impl Cli {
             debug_image: self.debug_image.clone(),
             offline: self.offline,
             include_orphans: self.include_orphans,
-            reader_run: kube_sts::visits::exec::new_reader_run(),
+            reader_run: kube_sts::visits::readers::new_reader_run(),
             concurrency: self.concurrency.max(1),
             timeout: self.timeout,
             sort: self.sort,

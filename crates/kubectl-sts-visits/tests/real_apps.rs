@@ -11,7 +11,7 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::Api;
 use kube::runtime::watcher;
-use kube_sts::visits::exec::READER_RUN_LABEL;
+use kube_sts::visits::readers::READER_RUN_LABEL;
 use sts_sim::testing::{visits_app_manifest, E2e};
 
 /// Waits until no reader pod of sts-visits is left in the test namespace.

@@ -10,11 +10,21 @@ use serde_json::Value;
 /// Workspace crate -> the workspace crates it depends on as a normal (non-dev) dependency.
 fn normal_workspace_deps() -> BTreeMap<String, Vec<String>> {
     let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
     let packages = meta["packages"].as_array().expect("packages");
     let ours: Vec<&str> = packages.iter().filter_map(|p| p["name"].as_str()).collect();
@@ -38,8 +48,16 @@ fn normal_workspace_deps() -> BTreeMap<String, Vec<String>> {
 #[test]
 fn crates_import_only_what_the_architecture_allows() {
     let deps = normal_workspace_deps();
-    for plugin in ["kubectl-sts-visits", "kubectl-sts-rollout", "kubectl-sts-pvc"] {
-        assert_eq!(deps[plugin], ["kube-sts"], "{plugin} may depend on kube-sts only");
+    for plugin in [
+        "kubectl-sts-visits",
+        "kubectl-sts-rollout",
+        "kubectl-sts-pvc",
+    ] {
+        assert_eq!(
+            deps[plugin],
+            ["kube-sts"],
+            "{plugin} may depend on kube-sts only"
+        );
     }
     assert!(
         deps["kube-sts"].is_empty(),

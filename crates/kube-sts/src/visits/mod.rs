@@ -11,11 +11,13 @@
 //!   more for images without `cat`, `--offline` a reader pod per claim whose pod is not running;
 //! - [`parse`] turns what came back into a count; [`report`] renders it.
 
-pub mod exec;
+pub mod debug;
+pub mod fetch;
 pub mod metrics;
 pub mod orphans;
 pub mod parse;
 mod plan;
+pub mod readers;
 pub mod report;
 mod run;
 pub mod source;
@@ -46,7 +48,7 @@ pub struct Options {
     pub offline: bool,
     /// `--include-orphans`: add rows for claims of scaled-down ordinals, read by reader pods.
     pub include_orphans: bool,
-    /// Label value marking this invocation's reader pods (see [`exec::remove_readers`]).
+    /// Label value marking this invocation's reader pods (see [`readers::remove_readers`]).
     pub reader_run: String,
     /// `--concurrency`: reads in flight at once.
     pub concurrency: usize,
@@ -64,7 +66,7 @@ impl Default for Options {
             debug_image: "busybox".into(),
             offline: false,
             include_orphans: false,
-            reader_run: exec::new_reader_run(),
+            reader_run: readers::new_reader_run(),
             concurrency: DEFAULT_CONCURRENCY,
             timeout: Duration::from_secs(10),
             sort: SortBy::Ordinal,

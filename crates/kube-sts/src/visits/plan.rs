@@ -8,8 +8,9 @@ use k8s_openapi::api::core::v1::{PersistentVolume, Pod, Service};
 use crate::k8s::ports;
 use crate::read::snapshot::Snapshot;
 
-use super::exec::{ReadError, ReaderSpec};
+use super::fetch::ReadError;
 use super::parse::Format;
+use super::readers::ReaderSpec;
 use super::report::{Report, SetVisits};
 use super::source::{HttpSource, Plan, Source};
 

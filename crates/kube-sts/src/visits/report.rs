@@ -14,7 +14,7 @@ use crate::k8s::age::age;
 use crate::k8s::identity;
 use crate::read::snapshot::Snapshot;
 
-use super::exec::ReadError;
+use super::fetch::ReadError;
 use super::parse::LastVisit;
 /// One pod (or missing pod) of a StatefulSet and its counter.
 #[derive(Debug, Clone, PartialEq, Serialize)]

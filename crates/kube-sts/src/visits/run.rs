@@ -14,13 +14,14 @@ use crate::error::{Error, Result, Subject};
 use crate::read;
 use crate::read::snapshot::Snapshot;
 
-use super::exec::{ReadError, ReaderSpec};
+use super::fetch::ReadError;
+use super::readers::ReaderSpec;
 use super::report::Report;
 use super::source::Source;
 use super::watching::Refresh;
 
 use super::plan::*;
-use super::{exec, source, watching, Options};
+use super::{debug, fetch, readers, source, watching, Options};
 
 /// Reads the counters of the named StatefulSets (or every one selected by `-l`, or all in the
 /// namespace): one snapshot, one Service list, then concurrent reads.
@@ -220,7 +221,7 @@ pub async fn read_snapshots(target: &Target, snaps: &[Snapshot], opts: &Options)
     for (image, pods) in debug_added {
         report.notes.push(format!(
             "added ephemeral container {} ({image}) to {}: ephemeral containers cannot be removed and stay until the pod is replaced (for example by kubectl delete pod)",
-            exec::DEBUG_CONTAINER,
+            debug::DEBUG_CONTAINER,
             list_pods(&pods)
         ));
     }
@@ -271,17 +272,17 @@ async fn run_job(target: &Target, opts: &Options, job: &Job) -> JobResult {
     match &job.task {
         Task::File(path) => {
             let direct = if job.absent_ok {
-                exec::read_file_or_absent(client, &ns, &name, &job.container, path, opts.timeout)
+                fetch::read_file_or_absent(client, &ns, &name, &job.container, path, opts.timeout)
                     .await
                     .map(|bytes| bytes.map(Fetched::Content).unwrap_or(Fetched::Absent))
             } else {
-                exec::read_file(client, &ns, &name, &job.container, path, opts.timeout)
+                fetch::read_file(client, &ns, &name, &job.container, path, opts.timeout)
                     .await
                     .map(Fetched::Content)
             };
             match direct {
                 Err(ReadError::MissingCommand { .. }) if opts.allow_debug => {
-                    match exec::debug_container(
+                    match debug::debug_container(
                         client,
                         &ns,
                         pod,
@@ -292,7 +293,7 @@ async fn run_job(target: &Target, opts: &Options, job: &Job) -> JobResult {
                     .await
                     {
                         Ok(debug) => (
-                            exec::read_through_debug(
+                            debug::read_through_debug(
                                 client,
                                 &ns,
                                 &name,
@@ -311,7 +312,7 @@ async fn run_job(target: &Target, opts: &Options, job: &Job) -> JobResult {
             }
         }
         Task::Http { port, path } => (
-            exec::http_get(client, &ns, &name, *port, path, opts.timeout)
+            fetch::http_get(client, &ns, &name, *port, path, opts.timeout)
                 .await
                 .map(|body| Fetched::Content(body.into_bytes())),
             None,
@@ -331,10 +332,10 @@ async fn run_job(target: &Target, opts: &Options, job: &Job) -> JobResult {
             let mut debug = None;
             for dir in dirs {
                 let listed =
-                    exec::list_dir(client, &ns, &name, &job.container, &dir, opts.timeout).await;
+                    fetch::list_dir(client, &ns, &name, &job.container, &dir, opts.timeout).await;
                 let listed = match listed {
                     Err(ReadError::MissingCommand { .. }) if opts.allow_debug => {
-                        match exec::debug_container(
+                        match debug::debug_container(
                             client,
                             &ns,
                             pod,
@@ -346,7 +347,7 @@ async fn run_job(target: &Target, opts: &Options, job: &Job) -> JobResult {
                         {
                             Ok(d) => {
                                 debug = Some((opts.debug_image.clone(), d.added));
-                                exec::list_dir(
+                                fetch::list_dir(
                                     client,
                                     &ns,
                                     &name,
@@ -391,7 +392,7 @@ async fn read_offline(
     absent_ok: bool,
     opts: &Options,
 ) -> Fetch {
-    exec::read_offline(client, spec, path, absent_ok, opts.timeout)
+    readers::read_offline(client, spec, path, absent_ok, opts.timeout)
         .await
         .map(|bytes| bytes.map(Fetched::Content).unwrap_or(Fetched::Absent))
 }
@@ -418,7 +419,7 @@ pub async fn collect_or_interrupt(
     tokio::select! {
         report = collect(target, names, opts) => report.map(Collected::Report),
         _ = tokio::signal::ctrl_c() => {
-            let readers_removed = exec::remove_readers(
+            let readers_removed = readers::remove_readers(
                 &target.client,
                 target.scope.namespace(),
                 &opts.reader_run,

@@ -371,7 +371,7 @@ fn error_text(err: &Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::exec::ReadError;
+    use super::super::fetch::ReadError;
     use super::super::parse::LastVisit;
     use super::*;
 
