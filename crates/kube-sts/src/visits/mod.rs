@@ -6,10 +6,11 @@
 //! - [`source::plan`] decides per StatefulSet where the counter comes from, and
 //!   [`report::skeleton`] lays out one row per ordinal (missing pods included);
 //! - [`collect`] reads every readable pod concurrently (bounded by `concurrency`, each read
-//!   bounded by `timeout`) through the drivers in [`exec`], so the whole command costs about one
+//!   bounded by `timeout`) through [`fetch`], [`debug`] and [`readers`], so the whole command costs about one
 //!   exec round trip; discovery adds one more (`ls` of each claim mount), `--allow-debug` one
 //!   more for images without `cat`, `--offline` a reader pod per claim whose pod is not running;
-//! - [`parse`] turns what came back into a count; [`report`] renders it.
+//! - [`parse`] turns what came back into a count, the plan decides what each answer means,
+//!   [`report`] holds the result and [`view`] renders it.
 
 pub mod debug;
 pub mod fetch;
