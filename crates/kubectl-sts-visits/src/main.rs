@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use kube_sts::cli::args::parse_duration;
+use kube_sts::cli::values::{self, ContainerName, StatefulSetName};
 use kube_sts::error::report as report_error;
 use kube_sts::render::outcome::{finish, ExitMode, Outcome};
 use kube_sts::render::screen::Screen;
@@ -71,7 +72,7 @@ Exit codes:
 struct Cli {
     /// StatefulSets to read (default: every StatefulSet in the namespace, filtered by -l).
     #[arg(value_name = "NAME")]
-    names: Vec<String>,
+    names: Vec<StatefulSetName>,
 
     /// The counter file inside the container (absolute path; read literally, no shell).
     #[arg(long, value_name = "FILE", conflicts_with = "http")]
@@ -84,7 +85,7 @@ struct Cli {
     /// Container to read in (default: the kubectl.kubernetes.io/default-container annotation,
     /// else the first container).
     #[arg(short = 'c', long, value_name = "NAME")]
-    container: Option<String>,
+    container: Option<ContainerName>,
 
     /// How to read the content: auto (one integer, one timestamp per line, or JSON with a
     /// numeric "visits"), count, lines, or json:FIELD.
@@ -145,7 +146,7 @@ impl Cli {
             request: SourceRequest {
                 path: self.path.clone(),
                 http: self.http.clone(),
-                container: self.container.clone(),
+                container: self.container.clone().map(String::from),
                 format: self.format.clone(),
                 metric: self.metric.clone(),
             },
@@ -182,15 +183,16 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
     if cli.watch {
         return watch(&cli, &target, &opts, table_opts).await;
     }
-    let report = match visits::collect_or_interrupt(&target, &cli.names, &opts).await? {
-        Collected::Report(report) => report,
-        Collected::Interrupted { readers_removed } => {
-            if readers_removed > 0 {
-                eprintln!("interrupted: deleted {readers_removed} reader pod(s)");
+    let report =
+        match visits::collect_or_interrupt(&target, &values::names(&cli.names), &opts).await? {
+            Collected::Report(report) => report,
+            Collected::Interrupted { readers_removed } => {
+                if readers_removed > 0 {
+                    eprintln!("interrupted: deleted {readers_removed} reader pod(s)");
+                }
+                return Ok(Outcome::Interrupted);
             }
-            return Ok(Outcome::Interrupted);
-        }
-    };
+        };
     if let Some(err) = report.fatal() {
         print_stderr(&view::stderr_lines(&report, false));
         return Err(err);
@@ -232,12 +234,12 @@ async fn watch(
     let interval = cli.interval.max(Duration::from_millis(100));
     let title = WatchTitle {
         interval,
-        names: cli.names.clone(),
+        names: values::names(&cli.names),
     };
     let mut screen = in_place.then(Screen::open);
     let mut stdout = std::io::stdout();
     let mut closed = false;
-    let result = visits::watch(target, &cli.names, opts, interval, |refresh| {
+    let result = visits::watch(target, &title.names, opts, interval, |refresh| {
         let output = view::watch_output(&refresh, in_place, &title, &target.output, table_opts);
         let written = match output {
             Ok(WatchOutput::Frame(frame)) => match screen.as_mut() {

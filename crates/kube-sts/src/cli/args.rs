@@ -4,6 +4,7 @@
 //! what the user typed; [`crate::cli::target::Target::connect`] resolves them once into a client, a
 //! namespace and output settings.
 
+use super::values::{ClusterName, ContextName, NamespaceName, UserName};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -19,19 +20,19 @@ pub struct ClusterArgs {
 
     /// The name of the kubeconfig context to use.
     #[arg(long, global = true, value_name = "NAME")]
-    pub context: Option<String>,
+    pub context: Option<ContextName>,
 
     /// The name of the kubeconfig cluster to use.
     #[arg(long, global = true, value_name = "NAME")]
-    pub cluster: Option<String>,
+    pub cluster: Option<ClusterName>,
 
     /// The name of the kubeconfig user to use.
     #[arg(long, global = true, value_name = "NAME")]
-    pub user: Option<String>,
+    pub user: Option<UserName>,
 
     /// Namespace to work in (default: the context's namespace, else "default").
     #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
-    pub namespace: Option<String>,
+    pub namespace: Option<NamespaceName>,
 
     /// Work on StatefulSets of all namespaces.
     #[arg(short = 'A', long, global = true)]

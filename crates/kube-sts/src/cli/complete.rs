@@ -31,6 +31,9 @@ use kube::config::Kubeconfig;
 
 use crate::cli::args::ClusterArgs;
 use crate::cli::target::{Scope, Target};
+use crate::cli::values::{
+    completer_for, ClusterName, Completer, ContextName, NamespaceName, UserName,
+};
 use crate::k8s::owners;
 
 /// The hidden first argument that runs the dynamic completer.
@@ -426,10 +429,10 @@ fn cluster_args(w: &Walk) -> ClusterArgs {
     let one = |id: &str| w.values.get(id).and_then(|v| v.last()).cloned();
     ClusterArgs {
         kubeconfig: one("kubeconfig").map(Into::into),
-        context: one("context"),
-        cluster: one("cluster"),
-        user: one("user"),
-        namespace: one("namespace"),
+        context: one("context").map(ContextName),
+        cluster: one("cluster").map(ClusterName),
+        user: one("user").map(UserName),
+        namespace: one("namespace").map(NamespaceName),
         all_namespaces: w.seen.contains("all_namespaces"),
         selector: one("selector"),
         ..ClusterArgs::default()
@@ -563,10 +566,15 @@ async fn complete_value(
         return Answer::new(DIRECTIVE_DEFAULT);
     }
     let named = w.positionals.first().cloned();
-    let values: Vec<(String, String)> = match arg.get_id().as_str() {
-        "namespace" => plain(source.namespaces(args).await),
-        "context" | "cluster" | "user" => kubeconfig_names(source, args, arg.get_id().as_str()),
-        "names" | "name" => {
+    let Some(completer) = completer_for(arg.get_value_parser()) else {
+        return answer;
+    };
+    let values: Vec<(String, String)> = match completer {
+        Completer::Namespace => plain(source.namespaces(args).await),
+        Completer::Context | Completer::Cluster | Completer::User => {
+            kubeconfig_names(source, args, completer)
+        }
+        Completer::StatefulSet => {
             let typed: BTreeSet<&String> = w.positionals.iter().collect();
             let names: BTreeSet<String> = source
                 .statefulsets(args)
@@ -577,12 +585,12 @@ async fn complete_value(
                 .collect();
             plain(names)
         }
-        "container" => plain(containers(
+        Completer::Container => plain(containers(
             &source.statefulsets(args).await,
             named.as_deref(),
         )),
-        "images" | "envs" => {
-            let separator = if arg.get_id().as_str() == "images" {
+        Completer::Image | Completer::Env => {
+            let separator = if completer == Completer::Image {
                 '='
             } else {
                 ':'
@@ -604,7 +612,7 @@ async fn complete_value(
                     .collect(),
             }
         }
-        "to_revision" | "from" | "to" => {
+        Completer::Revision => {
             let Some(name) = named else {
                 return answer;
             };
@@ -614,15 +622,14 @@ async fn complete_value(
                 &name,
             )
         }
-        "partition" => match named {
+        Completer::Partition => match named {
             Some(name) => partitions(&source.statefulsets(args).await, &name),
             None => Vec::new(),
         },
-        "template" => plain(templates(
+        Completer::Template => plain(templates(
             &source.statefulsets(args).await,
             named.as_deref(),
         )),
-        _ => Vec::new(),
     };
     for (value, description) in values {
         if value.starts_with(current) {
@@ -636,13 +643,17 @@ fn plain(values: impl IntoIterator<Item = String>) -> Vec<(String, String)> {
     values.into_iter().map(|v| (v, String::new())).collect()
 }
 
-fn kubeconfig_names(source: &impl Source, args: &ClusterArgs, id: &str) -> Vec<(String, String)> {
+fn kubeconfig_names(
+    source: &impl Source,
+    args: &ClusterArgs,
+    which: Completer,
+) -> Vec<(String, String)> {
     let Some(kc) = source.kubeconfig(args) else {
         return Vec::new();
     };
-    let names: BTreeSet<String> = match id {
-        "context" => kc.contexts.into_iter().map(|c| c.name).collect(),
-        "cluster" => kc.clusters.into_iter().map(|c| c.name).collect(),
+    let names: BTreeSet<String> = match which {
+        Completer::Context => kc.contexts.into_iter().map(|c| c.name).collect(),
+        Completer::Cluster => kc.clusters.into_iter().map(|c| c.name).collect(),
         _ => kc.auth_infos.into_iter().map(|u| u.name).collect(),
     };
     plain(names)
@@ -761,6 +772,9 @@ fn revisions(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::values::{
+        ContainerName, Partition, RevisionNumber, StatefulSetName, TemplateName,
+    };
     use clap::{Args, Parser, Subcommand};
     use serde_json::json;
 
@@ -770,13 +784,13 @@ mod tests {
         #[command(subcommand)]
         command: Option<Cmd>,
         #[arg(value_name = "NAME")]
-        names: Vec<String>,
+        names: Vec<StatefulSetName>,
         /// Container to read in.
         #[arg(short = 'c', long)]
-        container: Option<String>,
+        container: Option<ContainerName>,
         /// Partition.
         #[arg(long)]
-        partition: Option<i32>,
+        partition: Option<Partition>,
         #[command(flatten)]
         cluster: ClusterArgs,
     }
@@ -785,23 +799,23 @@ mod tests {
     enum Cmd {
         /// Roll back.
         Undo {
-            name: String,
+            name: StatefulSetName,
             #[arg(long)]
-            to_revision: Option<i64>,
+            to_revision: Option<RevisionNumber>,
         },
         /// Grow claims.
         Resize {
-            name: String,
+            name: StatefulSetName,
             #[arg(long)]
-            template: String,
+            template: TemplateName,
             #[command(flatten)]
             extra: Extra,
         },
         /// Start.
         Start {
-            name: String,
-            #[arg(long = "image")]
-            images: Vec<String>,
+            name: StatefulSetName,
+            #[arg(long = "image", value_parser = crate::rollout::patch::parse_image)]
+            images: Vec<crate::rollout::patch::ImageChange>,
         },
     }
 

@@ -90,12 +90,12 @@ impl Target {
     pub async fn connect(args: &ClusterArgs) -> Result<Target> {
         let kubeconfig = load_kubeconfig(args.kubeconfig.as_deref())?;
         let options = KubeConfigOptions {
-            context: args.context.clone(),
-            cluster: args.cluster.clone(),
-            user: args.user.clone(),
+            context: args.context.clone().map(String::from),
+            cluster: args.cluster.clone().map(String::from),
+            user: args.user.clone().map(String::from),
         };
-        if let Some(user) = &args.user {
-            if !kubeconfig.auth_infos.iter().any(|u| &u.name == user) {
+        if let Some(user) = args.user.as_deref() {
+            if !kubeconfig.auth_infos.iter().any(|u| u.name == user) {
                 return Err(Error::Kubeconfig {
                     message: format!("error: auth info {user:?} does not exist"),
                 });
@@ -113,6 +113,7 @@ impl Target {
             Scope::Namespace(
                 args.namespace
                     .clone()
+                    .map(String::from)
                     .unwrap_or_else(|| config.default_namespace.clone()),
             )
         };
