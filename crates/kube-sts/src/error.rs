@@ -163,7 +163,24 @@ pub enum Error {
         message: String,
     },
 
-    /// A failure that does not fit elsewhere (decode errors, exec transport).
+    /// The client failed in a way that is neither an answer from the server nor a refused
+    /// connection: a watch stream that broke, an answer that did not decode.
+    #[error("{message}")]
+    Client {
+        /// kube's error and the request it was about.
+        message: String,
+    },
+
+    /// An output document could not be encoded.
+    #[error("cannot encode the output as {format}: {message}")]
+    Encode {
+        /// `json` or `yaml`.
+        format: &'static str,
+        /// The encoder's message.
+        message: String,
+    },
+
+    /// A failure that does not fit elsewhere.
     #[error("{0}")]
     Other(String),
 }
@@ -224,10 +241,9 @@ impl Error {
             kube::Error::Service(e) => Error::Connection {
                 message: error_chain(e.as_ref()),
             },
-            other => Error::Other(format!(
-                "{other} (while trying to {} {subject})",
-                subject.verb
-            )),
+            other => Error::Client {
+                message: format!("{other} (while trying to {} {subject})", subject.verb),
+            },
         }
     }
 

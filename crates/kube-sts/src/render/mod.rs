@@ -41,15 +41,33 @@ impl<T> Document<T> {
 
 /// Serialises a document as JSON or YAML (`format` must be one of those).
 pub fn document<T: Serialize>(kind: &str, items: Vec<T>, format: OutputFormat) -> Result<String> {
-    let doc = Document::new(kind, items);
+    encode(&Document::new(kind, items), format)
+}
+
+/// Any serialisable value as `-o yaml`, or else pretty `-o json`, ending in a newline.
+pub fn encode<T: Serialize>(value: &T, format: OutputFormat) -> Result<String> {
     match format {
-        OutputFormat::Yaml => {
-            serde_norway::to_string(&doc).map_err(|e| Error::Other(format!("yaml: {e}")))
-        }
-        _ => serde_json::to_string_pretty(&doc)
+        OutputFormat::Yaml => serde_norway::to_string(value).map_err(|e| Error::Encode {
+            format: "yaml",
+            message: e.to_string(),
+        }),
+        _ => serde_json::to_string_pretty(value)
             .map(|s| s + "\n")
-            .map_err(|e| Error::Other(format!("json: {e}"))),
+            .map_err(|e| Error::Encode {
+                format: "json",
+                message: e.to_string(),
+            }),
     }
+}
+
+/// Any serialisable value as one compact JSON line (watch streams).
+pub fn json_line<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value)
+        .map(|s| s + "\n")
+        .map_err(|e| Error::Encode {
+            format: "json",
+            message: e.to_string(),
+        })
 }
 
 /// A kubectl-style table: no borders, upper-case headers, three spaces between columns.

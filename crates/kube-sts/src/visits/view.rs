@@ -244,22 +244,12 @@ fn doc(report: &Report, with_time: bool) -> Document<'_> {
 
 /// `-o json` (pretty) or `-o yaml`.
 pub fn document(report: &Report, format: OutputFormat) -> Result<String> {
-    let d = doc(report, false);
-    match format {
-        OutputFormat::Yaml => {
-            serde_norway::to_string(&d).map_err(|e| Error::Other(format!("yaml: {e}")))
-        }
-        _ => serde_json::to_string_pretty(&d)
-            .map(|s| s + "\n")
-            .map_err(|e| Error::Other(format!("json: {e}"))),
-    }
+    render::encode(&doc(report, false), format)
 }
 
 /// One compact JSON line (with `time`) per `--watch` refresh off a terminal.
 pub fn json_line(report: &Report) -> Result<String> {
-    serde_json::to_string(&doc(report, true))
-        .map(|s| s + "\n")
-        .map_err(|e| Error::Other(format!("json: {e}")))
+    render::json_line(&doc(report, true))
 }
 
 /// `-o name`: `pod/NAME` per row.

@@ -33,7 +33,7 @@ pub fn is_transient(err: &Error) -> bool {
     match err {
         Error::Connection { .. } => true,
         Error::Api { code, .. } => *code == 429 || *code == 408 || *code >= 500,
-        Error::Other(_) => true,
+        Error::Client { .. } => true,
         _ => false,
     }
 }
