@@ -52,7 +52,8 @@ enum Command {
     /// The default source runs `df -P -k` inside each pod on the claim's mount path and needs
     /// `create pods/exec`. `--source kubelet` reads the kubelet's stats summary through
     /// `nodes/NODE/proxy` instead: that permission is powerful (it reaches the kubelet API of the
-    /// whole node), so it is opt-in. Pods that are not running show `-` with the reason.
+    /// whole node), so it is opt-in. Pods that are not running, or do not answer within
+    /// --timeout, show `-` with the reason; the others are shown.
     Usage {
         /// StatefulSets (default: all in the namespace).
         #[arg(value_name = "NAME")]
@@ -60,6 +61,9 @@ enum Command {
         /// Where the numbers come from.
         #[arg(long, value_enum, default_value_t = UsageSource::Exec)]
         source: UsageSource,
+        /// Time limit per pod (exec) or per node (kubelet), e.g. 5s, 1m.
+        #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+        timeout: Duration,
     },
     /// Delete orphaned claims (ordinals outside [start, start+replicas)).
     ///
@@ -200,8 +204,12 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
                 Outcome::Done
             })
         }
-        Some(Command::Usage { names, source }) => {
-            let reports = kube_sts::pvc::commands::usage(&target, &names, source).await?;
+        Some(Command::Usage {
+            names,
+            source,
+            timeout,
+        }) => {
+            let reports = kube_sts::pvc::commands::usage(&target, &names, source, timeout).await?;
             if reports.is_empty() {
                 no_resources(&target);
             }

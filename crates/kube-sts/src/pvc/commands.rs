@@ -2,6 +2,8 @@
 //! map/plan, drive the API where the command mutates. The binary parses flags, calls one of
 //! these and renders the result.
 
+use std::time::Duration;
+
 use crate::cli::target::Target;
 use crate::error::{Error, Result};
 use crate::pvc::claims::{claim_map, ClaimsReport};
@@ -16,14 +18,16 @@ pub async fn map(target: &Target, names: &[String]) -> Result<Vec<ClaimsReport>>
     Ok(snaps.iter().map(claim_map).collect())
 }
 
-/// Usage of every claim of the named StatefulSets.
+/// Usage of every claim of the named StatefulSets; `timeout` bounds each exec (per pod) or
+/// kubelet request (per node).
 pub async fn usage(
     target: &Target,
     names: &[String],
     source: UsageSource,
+    timeout: Duration,
 ) -> Result<Vec<UsageReport>> {
     let snaps = read::snapshots(target, names).await?;
-    measure(target, &snaps, source).await
+    measure(target, &snaps, source, timeout).await
 }
 
 /// Plans the pruning of every selected StatefulSet (all plans must pass their checks before

@@ -9,12 +9,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use futures::{stream, StreamExt};
-use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, AttachParams};
-use serde::{Deserialize, Serialize};
-use tokio::io::AsyncReadExt;
+use std::time::Duration;
 
+use futures::{stream, StreamExt};
+use serde::{Deserialize, Serialize};
+
+use crate::api::exec::{exec, Exit};
+use crate::api::proxy::{get_text, node_url};
+use crate::api::CallError;
 use crate::cli::target::Target;
 use crate::error::{Error, Result, Subject};
 use crate::k8s::quantity::{parse_bytes, percent};
@@ -265,72 +267,67 @@ fn row(probe: &Probe, measured: std::result::Result<Measured, String>) -> UsageR
     }
 }
 
+/// Why no numbers came back for a row: the text shown in its `reason` column.
+fn no_answer(timeout: Duration) -> String {
+    format!("no answer within {}s (--timeout)", timeout.as_secs_f64())
+}
+
+/// Runs `df` in the pod that mounts the claim. A refused exec ends the command (every other
+/// pod would be refused too); any other failure is that row's reason.
 async fn df_in_pod(
     target: &Target,
     ns: &str,
     t: &ProbeTarget,
+    timeout: Duration,
 ) -> Result<std::result::Result<Measured, String>> {
-    let api: Api<Pod> = Api::namespaced(target.client.clone(), ns);
-    let params = AttachParams::default()
-        .container(&t.container)
-        .stdin(false)
-        .stdout(true)
-        .stderr(true);
-    let mut proc = match api
-        .exec(&t.pod, ["df", "-P", "-k", t.path.as_str()], &params)
-        .await
-    {
-        Ok(p) => p,
-        Err(kube::Error::UpgradeConnection(
-            kube::client::UpgradeConnectionError::ProtocolSwitch(code),
-        )) if code == http::StatusCode::FORBIDDEN => return Err(Error::Forbidden {
-            subject: Subject::object("create", "pods/exec", &t.pod, Some(ns)),
-            message:
-                "exec into the pod was refused; try --source kubelet if you may read nodes/proxy"
-                    .into(),
-        }),
-        Err(kube::Error::Api(s)) if s.code == 403 => {
-            return Err(Error::Forbidden {
-                subject: Subject::object("create", "pods/exec", &t.pod, Some(ns)),
-                message: s.message.clone(),
-            })
+    let argv = ["df", "-P", "-k", t.path.as_str()];
+    let output = match exec(&target.client, ns, &t.pod, &t.container, &argv, timeout).await {
+        Ok(output) => output,
+        Err(err) => {
+            if let Some(message) = err.forbidden_message() {
+                let message = if message.is_empty() {
+                    "exec into the pod was refused; try --source kubelet if you may read nodes/proxy"
+                } else {
+                    message
+                };
+                return Err(Error::Forbidden {
+                    subject: Subject::object("create", "pods/exec", &t.pod, Some(ns)),
+                    message: message.into(),
+                });
+            }
+            return Ok(Err(match err {
+                CallError::Timeout(timeout) => no_answer(timeout),
+                CallError::Request(message) => format!("exec failed: {message}"),
+                CallError::Kube(e) => format!("exec failed: {e}"),
+            }));
         }
-        Err(e) => return Ok(Err(format!("exec failed: {e}"))),
     };
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    if let Some(mut out) = proc.stdout() {
-        let _ = out.read_to_string(&mut stdout).await;
+    if output.exit != Exit::Success {
+        return Ok(Err(format!("df failed: {}", output.detail())));
     }
-    if let Some(mut err) = proc.stderr() {
-        let _ = err.read_to_string(&mut stderr).await;
-    }
-    let status = match proc.take_status() {
-        Some(s) => s.await,
-        None => None,
-    };
-    let _ = proc.join().await;
-    if let Some(s) = status.filter(|s| s.status.as_deref() == Some("Failure")) {
-        let detail = if stderr.trim().is_empty() {
-            s.message.unwrap_or_default()
-        } else {
-            stderr.trim().to_string()
-        };
-        return Ok(Err(format!("df failed: {detail}")));
-    }
-    Ok(parse_df(&stdout))
+    Ok(parse_df(&String::from_utf8_lossy(&output.stdout)))
 }
 
-async fn kubelet_summary(target: &Target, node: &str) -> Result<String> {
-    let url = format!("/api/v1/nodes/{node}/proxy/stats/summary");
-    let req = http::Request::get(&url)
-        .body(Vec::new())
-        .map_err(|e| Error::Other(e.to_string()))?;
-    target
-        .client
-        .request_text(req)
-        .await
-        .map_err(|e| Error::from_kube(e, Subject::object("get", "nodes/proxy", node, None)))
+/// The kubelet's stats summary of `node`, or why a row on that node has no numbers: a
+/// refused request ends the command, a node that does not answer in time only its rows.
+async fn kubelet_summary(
+    target: &Target,
+    node: &str,
+    timeout: Duration,
+) -> Result<std::result::Result<String, String>> {
+    let url = node_url(node, "stats/summary");
+    match get_text(&target.client, &url, timeout).await {
+        Ok(text) => Ok(Ok(text)),
+        Err(CallError::Timeout(timeout)) => Ok(Err(format!(
+            "kubelet on node {node}: {}",
+            no_answer(timeout)
+        ))),
+        Err(CallError::Request(message)) => Err(Error::Other(message)),
+        Err(CallError::Kube(e)) => Err(Error::from_kube(
+            e,
+            Subject::object("get", "nodes/proxy", node, None),
+        )),
+    }
 }
 
 /// Measures every claim of every snapshot from `source`.
@@ -338,6 +335,7 @@ pub async fn measure(
     target: &Target,
     snaps: &[Snapshot],
     source: UsageSource,
+    timeout: Duration,
 ) -> Result<Vec<UsageReport>> {
     let mut reports = Vec::new();
     for snap in snaps {
@@ -349,7 +347,7 @@ pub async fn measure(
                     .map(|p| async move {
                         match &p.target {
                             Err(why) => Ok(row(p, Err(why.clone()))),
-                            Ok(t) => Ok(row(p, df_in_pod(target, ns, t).await?)),
+                            Ok(t) => Ok(row(p, df_in_pod(target, ns, t, timeout).await?)),
                         }
                     })
                     .buffered(8)
@@ -363,23 +361,32 @@ pub async fn measure(
                     .filter_map(|p| p.target.as_ref().ok()?.node.as_deref())
                     .collect();
                 let mut stats = BTreeMap::new();
+                let mut unanswered = BTreeMap::new();
                 for node in nodes {
-                    let text = kubelet_summary(target, node).await?;
-                    stats.extend(parse_summary(&text, ns).map_err(Error::Other)?);
+                    match kubelet_summary(target, node, timeout).await? {
+                        Ok(text) => stats.extend(parse_summary(&text, ns).map_err(Error::Other)?),
+                        Err(why) => {
+                            unanswered.insert(node, why);
+                        }
+                    }
                 }
                 probes
                     .iter()
                     .map(|p| match &p.target {
                         Err(why) => row(p, Err(why.clone())),
-                        Ok(t) => row(
-                            p,
-                            stats
-                                .get(&(t.pod.clone(), p.pvc.clone()))
-                                .copied()
-                                .ok_or_else(|| {
-                                    "no stats for this volume from the kubelet".to_string()
-                                }),
-                        ),
+                        Ok(t) => {
+                            let why_not = t.node.as_deref().and_then(|n| unanswered.get(n));
+                            let measured = match why_not {
+                                Some(why) => Err(why.clone()),
+                                None => stats
+                                    .get(&(t.pod.clone(), p.pvc.clone()))
+                                    .copied()
+                                    .ok_or_else(|| {
+                                        "no stats for this volume from the kubelet".to_string()
+                                    }),
+                            };
+                            row(p, measured)
+                        }
                     })
                     .collect()
             }
