@@ -1,6 +1,6 @@
 //! `kubectl sts-pvc`: every claim of a StatefulSet, mapped, checked and cared for.
 //!
-//! Thin entry point: parse flags, call one `kube_sts::pvc::commands` / `kube_sts::pvc::resize` function,
+//! Thin entry point: parse flags, call one `kube_sts::pvc::run` function,
 //! render, map the error to an exit code. Exit codes: 0 ok, 1 error; with `--orphans`, 0 when
 //! there are none, 1 when there are some, 2 on error (like `kubectl diff`).
 
@@ -189,7 +189,7 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
     let out = target.output;
     match cli.command {
         None => {
-            let reports = kube_sts::pvc::commands::map(&target, &cli.names).await?;
+            let reports = kube_sts::pvc::run::map(&target, &cli.names).await?;
             if reports.is_empty() {
                 no_resources(&target);
                 return Ok(Outcome::Done);
@@ -209,7 +209,7 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
             source,
             timeout,
         }) => {
-            let reports = kube_sts::pvc::commands::usage(&target, &names, source, timeout).await?;
+            let reports = kube_sts::pvc::run::usage(&target, &names, source, timeout).await?;
             if reports.is_empty() {
                 no_resources(&target);
             }
@@ -223,16 +223,15 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
             dry_run,
         }) => {
             let execute = yes && !dry_run;
-            let plans =
-                kube_sts::pvc::commands::prune(&target, &names, &ordinals, execute, |step| {
-                    if matches!(
-                        out.format,
-                        kube_sts::OutputFormat::Table | kube_sts::OutputFormat::Wide
-                    ) {
-                        say(&format!("persistentvolumeclaim \"{}\" deleted", step.pvc));
-                    }
-                })
-                .await?;
+            let plans = kube_sts::pvc::run::prune(&target, &names, &ordinals, execute, |step| {
+                if matches!(
+                    out.format,
+                    kube_sts::OutputFormat::Table | kube_sts::OutputFormat::Wide
+                ) {
+                    say(&format!("persistentvolumeclaim \"{}\" deleted", step.pvc));
+                }
+            })
+            .await?;
             if plans.is_empty() {
                 no_resources(&target);
                 return Ok(Outcome::Done);
@@ -261,13 +260,12 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
         }) => {
             let opts = run.options(out.progress);
             let outcome =
-                kube_sts::pvc::resize::resize(&target, &name, &template, &size, &opts, &say)
-                    .await?;
+                kube_sts::pvc::run::resize(&target, &name, &template, &size, &opts, &say).await?;
             finish_resize(outcome, &out)
         }
         Some(Command::Restore { from, run }) => {
             let opts = run.options(out.progress);
-            let outcome = kube_sts::pvc::resize::restore(&target, &from, &opts, &say).await?;
+            let outcome = kube_sts::pvc::run::restore(&target, &from, &opts, &say).await?;
             finish_resize(outcome, &out)
         }
         Some(Command::Retention {
@@ -277,7 +275,7 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
             dry_run,
         }) => {
             let changing = when_scaled.is_some() || when_deleted.is_some();
-            let report = kube_sts::pvc::commands::retention(
+            let report = kube_sts::pvc::run::retention(
                 &target,
                 &name,
                 when_scaled.as_deref(),

@@ -4,21 +4,14 @@
 //! - `kubelet`: reads `nodes/NODE/proxy/stats/summary`, one request per node (needs
 //!   `nodes/proxy`, a powerful permission, hence opt-in).
 //!
-//! [`probes`] (pure) decides what to measure and why a row cannot be measured; [`parse_df`] and
-//! [`parse_summary`] are pure parsers; [`measure`] is the driver.
+//! Pure: [`probes`] decides what to measure and why a row cannot be measured; [`parse_df`] and
+//! [`parse_summary`] are the parsers; [`row`] puts numbers or a reason into a row. The driver
+//! that runs `df` or asks the kubelet is [`crate::pvc::run::measure`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use std::time::Duration;
-
-use futures::{stream, StreamExt};
 use serde::{Deserialize, Serialize};
 
-use crate::api::exec::{exec, Exit};
-use crate::api::proxy::{get_text, node_url};
-use crate::api::CallError;
-use crate::cli::target::Target;
-use crate::error::{Error, Result, Subject};
 use crate::k8s::quantity::{parse_bytes, percent};
 use crate::pvc::claims::{claim_map, ClaimState};
 use crate::read::snapshot::Snapshot;
@@ -232,7 +225,8 @@ pub fn parse_summary(
         .collect())
 }
 
-fn row(probe: &Probe, measured: std::result::Result<Measured, String>) -> UsageRow {
+/// The row of `probe`: its numbers, or why there are none.
+pub fn row(probe: &Probe, measured: std::result::Result<Measured, String>) -> UsageRow {
     let claim_capacity = probe.capacity.as_deref().and_then(|q| parse_bytes(q).ok());
     let (pod, path) = match &probe.target {
         Ok(t) => (Some(t.pod.clone()), Some(t.path.clone())),
@@ -265,140 +259,6 @@ fn row(probe: &Probe, measured: std::result::Result<Measured, String>) -> UsageR
             reason: Some(reason),
         },
     }
-}
-
-/// Why no numbers came back for a row: the text shown in its `reason` column.
-fn no_answer(timeout: Duration) -> String {
-    format!("no answer within {}s (--timeout)", timeout.as_secs_f64())
-}
-
-/// Runs `df` in the pod that mounts the claim. A refused exec ends the command (every other
-/// pod would be refused too); any other failure is that row's reason.
-async fn df_in_pod(
-    target: &Target,
-    ns: &str,
-    t: &ProbeTarget,
-    timeout: Duration,
-) -> Result<std::result::Result<Measured, String>> {
-    let argv = ["df", "-P", "-k", t.path.as_str()];
-    let output = match exec(&target.client, ns, &t.pod, &t.container, &argv, timeout).await {
-        Ok(output) => output,
-        Err(err) => {
-            if let Some(message) = err.forbidden_message() {
-                let message = if message.is_empty() {
-                    "exec into the pod was refused; try --source kubelet if you may read nodes/proxy"
-                } else {
-                    message
-                };
-                return Err(Error::Forbidden {
-                    subject: Subject::object("create", "pods/exec", &t.pod, Some(ns)),
-                    message: message.into(),
-                });
-            }
-            return Ok(Err(match err {
-                CallError::Timeout(timeout) => no_answer(timeout),
-                CallError::Request(message) => format!("exec failed: {message}"),
-                CallError::Kube(e) => format!("exec failed: {e}"),
-            }));
-        }
-    };
-    if output.exit != Exit::Success {
-        return Ok(Err(format!("df failed: {}", output.detail())));
-    }
-    Ok(parse_df(&String::from_utf8_lossy(&output.stdout)))
-}
-
-/// The kubelet's stats summary of `node`, or why a row on that node has no numbers: a
-/// refused request ends the command, a node that does not answer in time only its rows.
-async fn kubelet_summary(
-    target: &Target,
-    node: &str,
-    timeout: Duration,
-) -> Result<std::result::Result<String, String>> {
-    let url = node_url(node, "stats/summary");
-    match get_text(&target.client, &url, timeout).await {
-        Ok(text) => Ok(Ok(text)),
-        Err(CallError::Timeout(timeout)) => Ok(Err(format!(
-            "kubelet on node {node}: {}",
-            no_answer(timeout)
-        ))),
-        Err(CallError::Request(message)) => Err(Error::Other(message)),
-        Err(CallError::Kube(e)) => Err(Error::from_kube(
-            e,
-            Subject::object("get", "nodes/proxy", node, None),
-        )),
-    }
-}
-
-/// Measures every claim of every snapshot from `source`.
-pub async fn measure(
-    target: &Target,
-    snaps: &[Snapshot],
-    source: UsageSource,
-    timeout: Duration,
-) -> Result<Vec<UsageReport>> {
-    let mut reports = Vec::new();
-    for snap in snaps {
-        let ns = snap.namespace();
-        let probes = probes(snap);
-        let rows = match source {
-            UsageSource::Exec => {
-                let results: Vec<Result<UsageRow>> = stream::iter(&probes)
-                    .map(|p| async move {
-                        match &p.target {
-                            Err(why) => Ok(row(p, Err(why.clone()))),
-                            Ok(t) => Ok(row(p, df_in_pod(target, ns, t, timeout).await?)),
-                        }
-                    })
-                    .buffered(8)
-                    .collect()
-                    .await;
-                results.into_iter().collect::<Result<Vec<_>>>()?
-            }
-            UsageSource::Kubelet => {
-                let nodes: BTreeSet<&str> = probes
-                    .iter()
-                    .filter_map(|p| p.target.as_ref().ok()?.node.as_deref())
-                    .collect();
-                let mut stats = BTreeMap::new();
-                let mut unanswered = BTreeMap::new();
-                for node in nodes {
-                    match kubelet_summary(target, node, timeout).await? {
-                        Ok(text) => stats.extend(parse_summary(&text, ns).map_err(Error::Other)?),
-                        Err(why) => {
-                            unanswered.insert(node, why);
-                        }
-                    }
-                }
-                probes
-                    .iter()
-                    .map(|p| match &p.target {
-                        Err(why) => row(p, Err(why.clone())),
-                        Ok(t) => {
-                            let why_not = t.node.as_deref().and_then(|n| unanswered.get(n));
-                            let measured = match why_not {
-                                Some(why) => Err(why.clone()),
-                                None => stats
-                                    .get(&(t.pod.clone(), p.pvc.clone()))
-                                    .copied()
-                                    .ok_or_else(|| {
-                                        "no stats for this volume from the kubelet".to_string()
-                                    }),
-                            };
-                            row(p, measured)
-                        }
-                    })
-                    .collect()
-            }
-        };
-        reports.push(UsageReport {
-            namespace: ns.to_string(),
-            name: snap.name().to_string(),
-            source,
-            claims: rows,
-        });
-    }
-    Ok(reports)
 }
 
 #[cfg(test)]
