@@ -222,7 +222,7 @@ async fn kubelet_summary(
             "kubelet on node {node}: {}",
             no_answer(timeout)
         ))),
-        Err(CallError::Request(message)) => Err(Error::Other(message)),
+        Err(CallError::Request(message)) => Ok(Err(format!("kubelet on node {node}: {message}"))),
         Err(CallError::Kube(e)) => Err(Error::from_kube(
             e,
             Subject::object("get", "nodes/proxy", node, None),
@@ -264,7 +264,18 @@ pub async fn measure(
                 let mut unanswered = BTreeMap::new();
                 for node in nodes {
                     match kubelet_summary(target, node, timeout).await? {
-                        Ok(text) => stats.extend(parse_summary(&text, ns).map_err(Error::Other)?),
+                        Ok(text) => stats.extend(parse_summary(&text, ns).map_err(|message| {
+                            Error::UnexpectedAnswer {
+                                subject: Box::new(Subject::object(
+                                    "get",
+                                    "nodes/proxy",
+                                    node,
+                                    None,
+                                )),
+                                message,
+                                hint: Some("read usage with --source exec instead".into()),
+                            }
+                        })?),
                         Err(why) => {
                             unanswered.insert(node, why);
                         }

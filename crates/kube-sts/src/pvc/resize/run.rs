@@ -111,10 +111,7 @@ pub async fn restore(
     match current {
         // Interrupted before the delete: the normal path, reusing this backup.
         Some(sts) if sts.metadata.uid == original_uid => {
-            let snap = read::snapshots_of(target, vec![sts])
-                .await?
-                .pop()
-                .ok_or_else(|| Error::Other("statefulset vanished while reading it".into()))?;
+            let snap = snapshot_of(target, sts).await?;
             run(
                 target,
                 snap,
@@ -128,10 +125,7 @@ pub async fn restore(
         }
         // Interrupted after the delete: plan against the backed-up object.
         None => {
-            let snap = read::snapshots_of(target, vec![backup.stateful_set.clone()])
-                .await?
-                .pop()
-                .ok_or_else(|| Error::Other("empty snapshot of the backup".into()))?;
+            let snap = snapshot_of(target, backup.stateful_set.clone()).await?;
             let mut plan = plan_resize(&snap, &backup.template, &backup.size)?;
             plan.pods = backup.pods.clone();
             if opts.dry_run {
@@ -163,6 +157,20 @@ pub async fn restore(
             })
         }
     }
+}
+
+/// The snapshot of a StatefulSet object already in hand (read, or restored from a backup).
+async fn snapshot_of(target: &Target, sts: StatefulSet) -> Result<Snapshot> {
+    let subject = Subject::object(
+        "get",
+        "statefulset",
+        sts.metadata.name.clone().unwrap_or_default(),
+        sts.metadata.namespace.as_deref(),
+    );
+    read::snapshots_of(target, vec![sts])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound { subject })
 }
 
 async fn run(
@@ -411,10 +419,11 @@ async fn verify(
     )
     .await;
     if !restarted.is_empty() {
-        return Err(Error::Other(format!(
-            "pod(s) {} were re-created during the resize (UID changed); their data is on the same claims",
-            restarted.join(", ")
-        )));
+        return Err(Error::PodsRecreated {
+            operation: "resize",
+            namespace: plan.namespace.clone(),
+            pods: restarted,
+        });
     }
     waited?;
     Ok(plan.pods.clone())
