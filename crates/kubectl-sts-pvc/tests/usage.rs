@@ -147,3 +147,79 @@ async fn usage_marks_a_pod_that_does_not_answer_within_the_timeout() {
         table.stdout
     );
 }
+
+#[tokio::test]
+async fn usage_marks_the_rows_of_a_kubelet_that_does_not_answer() {
+    let env = Env::start().await;
+    let Some(faults) = env.faults() else {
+        eprintln!("skipped: needs the simulator's fault injection (request latency)");
+        return;
+    };
+    env.create_sts(sts_manifest("web", 2, &[("data", "64Mi")]))
+        .await;
+    env.wait_ready("web", 2).await;
+    let hang = Duration::from_secs(60);
+    faults.add_latency(
+        sts_sim::RequestMatch::verb_resource("get", "nodes/proxy"),
+        hang,
+    );
+
+    let started = Instant::now();
+    let run = env
+        .plugin(&[
+            "usage",
+            "web",
+            "--source",
+            "kubelet",
+            "--timeout",
+            "2s",
+            "-o",
+            "json",
+        ])
+        .await;
+    let elapsed = started.elapsed();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        elapsed < Duration::from_secs(20),
+        "usage took {elapsed:?} with --timeout 2s and a {hang:?} kubelet"
+    );
+    let doc = run.json();
+    let claims = doc["items"][0]["claims"].as_array().unwrap();
+    assert_eq!(claims.len(), 2, "{doc}");
+    for claim in claims {
+        assert!(claim["usedBytes"].is_null(), "{claim}");
+        let reason = claim["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason.starts_with("kubelet on node ")
+                && reason.ends_with(": no answer within 2s (--timeout)"),
+            "{claim}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn usage_refused_exec_names_the_permission_and_the_fix() {
+    let env = Env::start().await;
+    let Some(faults) = env.faults() else {
+        eprintln!("skipped: needs the simulator's fault injection (forbidden verbs)");
+        return;
+    };
+    env.create_sts(sts_manifest("web", 1, &[("data", "64Mi")]))
+        .await;
+    env.wait_ready("web", 1).await;
+    faults.forbid("create", "pods/exec");
+
+    let run = env.plugin(&["usage", "web"]).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("forbidden: cannot create pods/exec \"web-0\""),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("kubectl auth can-i create pods/exec"),
+        "{}",
+        run.stderr
+    );
+}
