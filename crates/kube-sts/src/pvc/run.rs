@@ -2,8 +2,8 @@
 //! pure plans against the API: read snapshots, map or plan (pure, in [`crate::pvc::claims`],
 //! [`crate::pvc::prune`], [`crate::pvc::retention`], [`crate::pvc::usage`]), then delete,
 //! patch or measure. `resize` and `restore` live in [`crate::pvc::resize::run`] (re-exported
-//! here). The binary parses flags, calls one of these and renders the result with
-//! [`crate::pvc::view`].
+//! here). The binary parses flags, calls one of these and prints what
+//! [`crate::pvc::messages`] makes of the result.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
