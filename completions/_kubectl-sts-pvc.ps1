@@ -53,6 +53,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-sts-pvc' -ScriptBlock {
         }
         'kubectl-sts-pvc;usage' {
             [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Where the numbers come from')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit per pod (exec) or per node (kubelet), e.g. 5s, 1m')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, possibly several files joined by '':'', else ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The name of the kubeconfig cluster to use')

@@ -507,7 +507,7 @@ _kubectl__sts__pvc() {
             return 0
             ;;
         kubectl__subcmd__sts__subcmd__pvc__subcmd__usage)
-            opts="-n -A -l -o -v -h --source --kubeconfig --context --cluster --user --namespace --all-namespaces --selector --output --no-headers --request-timeout --color --verbose --help"
+            opts="-n -A -l -o -v -h --source --timeout --kubeconfig --context --cluster --user --namespace --all-namespaces --selector --output --no-headers --request-timeout --color --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -515,6 +515,10 @@ _kubectl__sts__pvc() {
             case "${prev}" in
                 --source)
                     COMPREPLY=($(compgen -W "exec kubelet" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)

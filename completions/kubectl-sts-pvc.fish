@@ -53,6 +53,7 @@ complete -c kubectl-sts-pvc -n "__fish_kubectl_sts_pvc_needs_command" -a "retent
 complete -c kubectl-sts-pvc -n "__fish_kubectl_sts_pvc_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-sts-pvc -n "__fish_kubectl_sts_pvc_using_subcommand usage" -l source -d 'Where the numbers come from' -r -f -a "exec\t'`df` inside the pod (pods/exec)'
 kubelet\t'The kubelet\'s stats summary through the API server\'s node proxy (nodes/proxy)'"
+complete -c kubectl-sts-pvc -n "__fish_kubectl_sts_pvc_using_subcommand usage" -l timeout -d 'Time limit per pod (exec) or per node (kubelet), e.g. 5s, 1m' -r
 complete -c kubectl-sts-pvc -n "__fish_kubectl_sts_pvc_using_subcommand usage" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, possibly several files joined by \':\', else ~/.kube/config)' -r -F
 complete -c kubectl-sts-pvc -n "__fish_kubectl_sts_pvc_using_subcommand usage" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-sts-pvc -n "__fish_kubectl_sts_pvc_using_subcommand usage" -l cluster -d 'The name of the kubeconfig cluster to use' -r

@@ -180,6 +180,33 @@ pub enum Error {
         message: String,
     },
 
+    /// The server answered, but not in a form we understand (a kubelet stats summary that is
+    /// not what the Summary API returns).
+    #[error("unexpected answer to {} {subject}: {message}", subject.verb)]
+    UnexpectedAnswer {
+        /// The request whose answer could not be read.
+        subject: Box<Subject>,
+        /// What is wrong with it.
+        message: String,
+        /// What to do instead.
+        hint: Option<String>,
+    },
+
+    /// Pods were re-created (new UID) while an operation needed them to stay, such as the
+    /// adoption at the end of `sts-pvc resize`.
+    #[error(
+        "pod(s) {} were re-created during the {operation} (UID changed); their data is on the same claims",
+        pods.join(", ")
+    )]
+    PodsRecreated {
+        /// What was running (`resize`).
+        operation: &'static str,
+        /// Namespace of the pods.
+        namespace: String,
+        /// The re-created pods.
+        pods: Vec<String>,
+    },
+
     /// A failure that does not fit elsewhere.
     #[error("{0}")]
     Other(String),
@@ -320,6 +347,13 @@ impl Error {
             Error::Invalid { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
             Error::Incomplete { hint, .. } => Some(hint.clone()),
             Error::Timeout { .. } => Some("raise --timeout or check the cluster's events".into()),
+            Error::UnexpectedAnswer { hint, .. } => hint.clone(),
+            Error::PodsRecreated {
+                namespace, pods, ..
+            } => Some(format!(
+                "see why with: kubectl describe pod {} -n {namespace}",
+                pods.join(" ")
+            )),
             _ => None,
         }
     }
@@ -417,5 +451,36 @@ mod tests {
             .to_string()
             .starts_with("Error from server (Conflict): boom"));
         assert!(err.hint().is_some());
+    }
+
+    #[test]
+    fn recreated_pods_are_named_with_a_way_to_see_why() {
+        let err = Error::PodsRecreated {
+            operation: "resize",
+            namespace: "prod".into(),
+            pods: vec!["web-0".into(), "web-2".into()],
+        };
+        assert_eq!(
+            err.to_string(),
+            "pod(s) web-0, web-2 were re-created during the resize (UID changed); their data is on the same claims"
+        );
+        assert_eq!(
+            err.hint().as_deref(),
+            Some("see why with: kubectl describe pod web-0 web-2 -n prod")
+        );
+    }
+
+    #[test]
+    fn unexpected_answers_name_the_request() {
+        let err = Error::UnexpectedAnswer {
+            subject: Box::new(Subject::object("get", "nodes/proxy", "node-1", None)),
+            message: "unexpected stats/summary: EOF".into(),
+            hint: Some("read usage with --source exec instead".into()),
+        };
+        assert_eq!(
+            err.to_string(),
+            "unexpected answer to get nodes/proxy \"node-1\": unexpected stats/summary: EOF"
+        );
+        assert!(err.hint().unwrap().contains("--source exec"));
     }
 }

@@ -1,8 +1,9 @@
 //! `kubectl sts-pvc`: every claim of a StatefulSet, mapped, checked and cared for.
 //!
-//! Thin entry point: parse flags, call one `kube_sts::pvc::commands` / `kube_sts::pvc::resize` function,
-//! render, map the error to an exit code. Exit codes: 0 ok, 1 error; with `--orphans`, 0 when
-//! there are none, 1 when there are some, 2 on error (like `kubectl diff`).
+//! Thin entry point: parse flags, call one `kube_sts::pvc::run` function, write what
+//! `kube_sts::pvc::messages` makes of its result, map the outcome or error to an exit code.
+//! Exit codes: 0 ok, 1 error; with `--orphans`, 0 when there are none, 1 when there are some,
+//! 2 on error (like `kubectl diff`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,12 +11,13 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use kube_sts::cli::args::parse_duration;
-use kube_sts::pvc::claims::ClaimState;
-use kube_sts::pvc::resize::{ResizeOptions, ResizeOutcome};
+use kube_sts::cli::values::{self, StatefulSetName, TemplateName};
+use kube_sts::pvc;
+use kube_sts::pvc::messages::{self, Printed};
+use kube_sts::pvc::resize::ResizeOptions;
 use kube_sts::pvc::retention::parse_policy_value;
 use kube_sts::pvc::usage::UsageSource;
-use kube_sts::pvc::view;
-use kube_sts::render::outcome::{finish, ExitMode, Outcome};
+use kube_sts::render::outcome::{finish, Outcome};
 use kube_sts::{ClusterArgs, Error, Target};
 
 /// Every PersistentVolumeClaim of a StatefulSet: which pod and ordinal it belongs to, whether it
@@ -35,7 +37,7 @@ struct Cli {
 
     /// StatefulSets to show (default: all in the namespace, filtered by -l).
     #[arg(value_name = "NAME")]
-    names: Vec<String>,
+    names: Vec<StatefulSetName>,
 
     /// List only orphaned claims; exit 0 when there are none, 1 when there are some, 2 on error.
     #[arg(long)]
@@ -52,14 +54,18 @@ enum Command {
     /// The default source runs `df -P -k` inside each pod on the claim's mount path and needs
     /// `create pods/exec`. `--source kubelet` reads the kubelet's stats summary through
     /// `nodes/NODE/proxy` instead: that permission is powerful (it reaches the kubelet API of the
-    /// whole node), so it is opt-in. Pods that are not running show `-` with the reason.
+    /// whole node), so it is opt-in. Pods that are not running, or do not answer within
+    /// --timeout, show `-` with the reason; the others are shown.
     Usage {
         /// StatefulSets (default: all in the namespace).
         #[arg(value_name = "NAME")]
-        names: Vec<String>,
+        names: Vec<StatefulSetName>,
         /// Where the numbers come from.
         #[arg(long, value_enum, default_value_t = UsageSource::Exec)]
         source: UsageSource,
+        /// Time limit per pod (exec) or per node (kubelet), e.g. 5s, 1m.
+        #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+        timeout: Duration,
     },
     /// Delete orphaned claims (ordinals outside [start, start+replicas)).
     ///
@@ -68,7 +74,7 @@ enum Command {
     Prune {
         /// StatefulSets (default: all in the namespace).
         #[arg(value_name = "NAME")]
-        names: Vec<String>,
+        names: Vec<StatefulSetName>,
         /// Only these ordinals (repeatable; needs one NAME).
         #[arg(long = "ordinal", value_name = "N")]
         ordinals: Vec<i32>,
@@ -88,10 +94,10 @@ enum Command {
     /// command again (or `restore --from BACKUP`) to finish.
     Resize {
         /// The StatefulSet.
-        name: String,
+        name: StatefulSetName,
         /// The volumeClaimTemplate to grow.
         #[arg(long, value_name = "TEMPLATE")]
-        template: String,
+        template: TemplateName,
         /// The new size (a Kubernetes quantity such as 2Gi).
         #[arg(long, value_name = "SIZE")]
         size: String,
@@ -109,7 +115,7 @@ enum Command {
     /// Show the claim retention policy and each claim's owner references; change the policy.
     Retention {
         /// The StatefulSet.
-        name: String,
+        name: StatefulSetName,
         /// Set whenScaled.
         #[arg(long, value_name = "Retain|Delete", value_parser = parse_policy_value)]
         when_scaled: Option<String>,
@@ -156,57 +162,38 @@ async fn main() -> ExitCode {
         return code;
     }
     let cli = Cli::parse();
-    let mode = if cli.orphans && cli.command.is_none() {
-        ExitMode::Diff
-    } else {
-        ExitMode::Normal
-    };
+    let mode = messages::exit_mode(cli.orphans, cli.command.is_some());
     finish(run(cli).await, mode)
 }
 
-fn print(text: &str) {
-    print!("{text}");
+fn show(printed: Printed) {
+    print!("{}", printed.stdout);
+    eprint!("{}", printed.stderr);
 }
 
 fn say(line: &str) {
     println!("{line}");
 }
 
-fn no_resources(target: &Target) {
-    match target.scope.namespace() {
-        Some(ns) => eprintln!("No resources found in {ns} namespace."),
-        None => eprintln!("No resources found"),
-    }
-}
-
 async fn run(cli: Cli) -> Result<Outcome, Error> {
     let target = Target::connect(&cli.cluster).await?;
     let all_ns = cli.cluster.all_namespaces;
-    let out = target.output;
-    match cli.command {
+    let ns = target.scope.namespace();
+    let out = &target.output;
+    let printed = match cli.command {
         None => {
-            let reports = kube_sts::pvc::commands::map(&target, &cli.names).await?;
-            if reports.is_empty() {
-                no_resources(&target);
-                return Ok(Outcome::Done);
-            }
-            print(&view::claims(&reports, &out, all_ns, cli.orphans)?);
-            let orphans = reports
-                .iter()
-                .any(|r| r.claims.iter().any(|c| c.state == ClaimState::Orphaned));
-            Ok(if cli.orphans && orphans {
-                Outcome::Differences
-            } else {
-                Outcome::Done
-            })
+            let reports = pvc::run::map(&target, &values::names(&cli.names)).await?;
+            let (printed, outcome) = messages::map(&reports, out, ns, all_ns, cli.orphans)?;
+            show(printed);
+            return Ok(outcome);
         }
-        Some(Command::Usage { names, source }) => {
-            let reports = kube_sts::pvc::commands::usage(&target, &names, source).await?;
-            if reports.is_empty() {
-                no_resources(&target);
-            }
-            print(&view::usage(&reports, &out, all_ns)?);
-            Ok(Outcome::Done)
+        Some(Command::Usage {
+            names,
+            source,
+            timeout,
+        }) => {
+            let reports = pvc::run::usage(&target, &values::names(&names), source, timeout).await?;
+            messages::usage(&reports, out, ns, all_ns)?
         }
         Some(Command::Prune {
             names,
@@ -215,35 +202,19 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
             dry_run,
         }) => {
             let execute = yes && !dry_run;
-            let plans =
-                kube_sts::pvc::commands::prune(&target, &names, &ordinals, execute, |step| {
-                    if matches!(
-                        out.format,
-                        kube_sts::OutputFormat::Table | kube_sts::OutputFormat::Wide
-                    ) {
-                        say(&format!("persistentvolumeclaim \"{}\" deleted", step.pvc));
+            let plans = pvc::run::prune(
+                &target,
+                &values::names(&names),
+                &ordinals,
+                execute,
+                |step| {
+                    if let Some(line) = messages::claim_deleted(step, out) {
+                        say(&line);
                     }
-                })
-                .await?;
-            if plans.is_empty() {
-                no_resources(&target);
-                return Ok(Outcome::Done);
-            }
-            let table_like = matches!(
-                out.format,
-                kube_sts::OutputFormat::Table | kube_sts::OutputFormat::Wide
-            );
-            if !(execute && table_like) {
-                print(&view::prune(&plans, &out, execute)?);
-            }
-            let pending: usize = plans.iter().map(|p| p.deletions.len()).sum();
-            if !execute && pending > 0 {
-                eprintln!("dry run: nothing was deleted; run again with --yes to delete {pending} claim(s)");
-            }
-            for hint in plans.iter().filter_map(|p| p.hint.as_deref()) {
-                eprintln!("hint: {hint}");
-            }
-            Ok(Outcome::Done)
+                },
+            )
+            .await?;
+            messages::prune(&plans, out, execute, ns)?
         }
         Some(Command::Resize {
             name,
@@ -252,15 +223,13 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
             run,
         }) => {
             let opts = run.options(out.progress);
-            let outcome =
-                kube_sts::pvc::resize::resize(&target, &name, &template, &size, &opts, &say)
-                    .await?;
-            finish_resize(outcome, &out)
+            let outcome = pvc::run::resize(&target, &name, &template, &size, &opts, &say).await?;
+            messages::resize(&outcome, out)?
         }
         Some(Command::Restore { from, run }) => {
             let opts = run.options(out.progress);
-            let outcome = kube_sts::pvc::resize::restore(&target, &from, &opts, &say).await?;
-            finish_resize(outcome, &out)
+            let outcome = pvc::run::restore(&target, &from, &opts, &say).await?;
+            messages::resize(&outcome, out)?
         }
         Some(Command::Retention {
             name,
@@ -269,54 +238,11 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
             dry_run,
         }) => {
             let changing = when_scaled.is_some() || when_deleted.is_some();
-            let report = kube_sts::pvc::commands::retention(
-                &target,
-                &name,
-                when_scaled.as_deref(),
-                when_deleted.as_deref(),
-                dry_run,
-            )
-            .await?;
-            if changing
-                && matches!(
-                    out.format,
-                    kube_sts::OutputFormat::Table | kube_sts::OutputFormat::Wide
-                )
-            {
-                let suffix = if dry_run { " (server dry run)" } else { "" };
-                say(&format!("statefulset.apps/{name} patched{suffix}"));
-            }
-            print(&view::retention(&[report], &out)?);
-            Ok(Outcome::Done)
+            let (scaled, deleted) = (when_scaled.as_deref(), when_deleted.as_deref());
+            let report = pvc::run::retention(&target, &name, scaled, deleted, dry_run).await?;
+            messages::retention(&report, out, changing, dry_run)?
         }
-    }
-}
-
-fn finish_resize(
-    outcome: ResizeOutcome,
-    out: &kube_sts::cli::target::OutputSettings,
-) -> Result<Outcome, Error> {
-    match outcome {
-        ResizeOutcome::Planned(plan) => print(&view::resize_plan(&plan, out)?),
-        ResizeOutcome::NothingToDo(plan) => say(&format!(
-            "statefulset.apps/{}: template {:?} already requests {} and every claim has it; nothing to do",
-            plan.name, plan.template, plan.to
-        )),
-        ResizeOutcome::Done { plan, backup, pods } => {
-            for note in &plan.notes {
-                eprintln!("note: {note}");
-            }
-            say(&format!(
-                "statefulset.apps/{} resized: template {:?} now requests {}; {} pod(s) adopted with unchanged UIDs",
-                plan.name,
-                plan.template,
-                plan.to,
-                pods.len()
-            ));
-            if let Some(path) = backup {
-                say(&format!("backup kept at {}", path.display()));
-            }
-        }
-    }
+    };
+    show(printed);
     Ok(Outcome::Done)
 }

@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::time::{Duration, Instant};
+
 use common::{sts_manifest, Env};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, AttachParams};
@@ -88,5 +90,136 @@ async fn usage_matches_what_the_app_wrote() {
         table.stdout.contains("- (orphaned: no pod)"),
         "{}",
         table.stdout
+    );
+}
+
+#[tokio::test]
+async fn usage_marks_a_pod_that_does_not_answer_within_the_timeout() {
+    let env = Env::start().await;
+    let Some(faults) = env.faults() else {
+        eprintln!("skipped: needs the simulator's fault injection (exec latency)");
+        return;
+    };
+    env.create_sts(sts_manifest("web", 3, &[("data", "64Mi")]))
+        .await;
+    env.wait_ready("web", 3).await;
+    // web-1's exec hangs for a minute; the others answer at once.
+    let hang = Duration::from_secs(60);
+    faults.exec_latency(Some("web-1"), hang);
+
+    let started = Instant::now();
+    let run = env
+        .plugin(&["usage", "web", "--timeout", "2s", "-o", "json"])
+        .await;
+    let elapsed = started.elapsed();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        elapsed < Duration::from_secs(20),
+        "usage took {elapsed:?} with --timeout 2s and a {hang:?} exec"
+    );
+    let doc = run.json();
+    let claims = doc["items"][0]["claims"].as_array().unwrap();
+    assert_eq!(claims.len(), 3, "{doc}");
+    for claim in claims {
+        if claim["pvc"] == "data-web-1" {
+            assert!(claim["usedBytes"].is_null(), "{claim}");
+            assert_eq!(
+                claim["reason"], "no answer within 2s (--timeout)",
+                "{claim}"
+            );
+        } else {
+            assert!(claim["usedBytes"].is_u64(), "{claim}");
+            assert!(claim["reason"].is_null(), "{claim}");
+        }
+    }
+
+    // The table marks the row the way it marks every row without numbers.
+    let table = env.plugin(&["usage", "web", "--timeout", "1s"]).await;
+    assert_eq!(table.code, 0, "{table:?}");
+    let line = table
+        .stdout
+        .lines()
+        .find(|l| l.contains("data-web-1"))
+        .unwrap_or_else(|| panic!("{}", table.stdout));
+    assert!(
+        line.contains("- (no answer within 1s (--timeout))"),
+        "{}",
+        table.stdout
+    );
+}
+
+#[tokio::test]
+async fn usage_marks_the_rows_of_a_kubelet_that_does_not_answer() {
+    let env = Env::start().await;
+    let Some(faults) = env.faults() else {
+        eprintln!("skipped: needs the simulator's fault injection (request latency)");
+        return;
+    };
+    env.create_sts(sts_manifest("web", 2, &[("data", "64Mi")]))
+        .await;
+    env.wait_ready("web", 2).await;
+    let hang = Duration::from_secs(60);
+    faults.add_latency(
+        sts_sim::RequestMatch::verb_resource("get", "nodes/proxy"),
+        hang,
+    );
+
+    let started = Instant::now();
+    let run = env
+        .plugin(&[
+            "usage",
+            "web",
+            "--source",
+            "kubelet",
+            "--timeout",
+            "2s",
+            "-o",
+            "json",
+        ])
+        .await;
+    let elapsed = started.elapsed();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        elapsed < Duration::from_secs(20),
+        "usage took {elapsed:?} with --timeout 2s and a {hang:?} kubelet"
+    );
+    let doc = run.json();
+    let claims = doc["items"][0]["claims"].as_array().unwrap();
+    assert_eq!(claims.len(), 2, "{doc}");
+    for claim in claims {
+        assert!(claim["usedBytes"].is_null(), "{claim}");
+        let reason = claim["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason.starts_with("kubelet on node ")
+                && reason.ends_with(": no answer within 2s (--timeout)"),
+            "{claim}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn usage_refused_exec_names_the_permission_and_the_fix() {
+    let env = Env::start().await;
+    let Some(faults) = env.faults() else {
+        eprintln!("skipped: needs the simulator's fault injection (forbidden verbs)");
+        return;
+    };
+    env.create_sts(sts_manifest("web", 1, &[("data", "64Mi")]))
+        .await;
+    env.wait_ready("web", 1).await;
+    faults.forbid("create", "pods/exec");
+
+    let run = env.plugin(&["usage", "web"]).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("forbidden: cannot create pods/exec \"web-0\""),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("kubectl auth can-i create pods/exec"),
+        "{}",
+        run.stderr
     );
 }

@@ -17,3 +17,17 @@ pub enum CallError {
     /// The API server or the transport refused it.
     Kube(kube::Error),
 }
+
+impl CallError {
+    /// The server's message when RBAC refused the call: a 403 answer, or a refused exec
+    /// upgrade (which carries no message, hence the empty text).
+    pub fn forbidden_message(&self) -> Option<&str> {
+        match self {
+            CallError::Kube(kube::Error::Api(s)) if s.code == 403 => Some(&s.message),
+            CallError::Kube(kube::Error::UpgradeConnection(
+                kube::client::UpgradeConnectionError::ProtocolSwitch(code),
+            )) if *code == http::StatusCode::FORBIDDEN => Some(""),
+            _ => None,
+        }
+    }
+}

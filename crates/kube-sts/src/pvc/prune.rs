@@ -1,14 +1,11 @@
 //! `prune`: delete orphaned claims (ordinals outside `[start, start+replicas)`) and nothing else.
-//! [`plan_prune`] is pure and refuses unsafe requests; [`execute_prune`] deletes exactly the
-//! planned claims, each guarded by a UID precondition so a re-created claim of the same name is
-//! never touched.
+//! [`plan_prune`] is pure and refuses unsafe requests; [`crate::pvc::run::execute_prune`]
+//! deletes exactly the planned claims, each guarded by a UID precondition so a re-created claim
+//! of the same name is never touched.
 
-use k8s_openapi::api::core::v1::PersistentVolumeClaim;
-use kube::api::{Api, DeleteParams, Preconditions};
 use serde::{Deserialize, Serialize};
 
-use crate::cli::target::Target;
-use crate::error::{Error, Result, Subject};
+use crate::error::{Error, Result};
 use crate::k8s::identity;
 use crate::pvc::claims::{claim_map, ClaimState};
 use crate::pvc::retention::RetentionPolicy;
@@ -119,37 +116,6 @@ pub fn plan_prune(snap: &Snapshot, ordinals: &[i32]) -> Result<PrunePlan> {
         deletions,
         hint,
     })
-}
-
-/// Deletes the planned claims in order, calling `on_deleted` after each.
-pub async fn execute_prune(
-    target: &Target,
-    plan: &PrunePlan,
-    mut on_deleted: impl FnMut(&PruneStep),
-) -> Result<()> {
-    let api: Api<PersistentVolumeClaim> = Api::namespaced(target.client.clone(), &plan.namespace);
-    for step in &plan.deletions {
-        let params = DeleteParams {
-            preconditions: Some(Preconditions {
-                uid: Some(step.uid.clone()),
-                resource_version: None,
-            }),
-            ..DeleteParams::default()
-        };
-        api.delete(&step.pvc, &params).await.map_err(|e| {
-            Error::from_kube(
-                e,
-                Subject::object(
-                    "delete",
-                    "persistentvolumeclaim",
-                    &step.pvc,
-                    Some(&plan.namespace),
-                ),
-            )
-        })?;
-        on_deleted(step);
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -9,11 +9,8 @@
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
-use kube::api::{Api, Patch, PatchParams};
 use serde::{Deserialize, Serialize};
 
-use crate::cli::target::Target;
-use crate::error::{Error, Result, Subject};
 use crate::read::snapshot::Snapshot;
 
 /// `kind` of the JSON/YAML document of `retention`.
@@ -180,35 +177,6 @@ pub fn policy_patch(when_scaled: Option<&str>, when_deleted: Option<&str>) -> se
         policy.insert("whenDeleted".into(), v.into());
     }
     serde_json::json!({ "spec": { "persistentVolumeClaimRetentionPolicy": policy } })
-}
-
-/// Patches the policy (server-side dry run with `dry_run`) and returns the resulting policy.
-pub async fn set_policy(
-    target: &Target,
-    snap: &Snapshot,
-    when_scaled: Option<&str>,
-    when_deleted: Option<&str>,
-    dry_run: bool,
-) -> Result<RetentionPolicy> {
-    let api: Api<StatefulSet> = Api::namespaced(target.client.clone(), snap.namespace());
-    let params = PatchParams {
-        dry_run,
-        ..PatchParams::default()
-    };
-    let patched = api
-        .patch(
-            snap.name(),
-            &params,
-            &Patch::Merge(policy_patch(when_scaled, when_deleted)),
-        )
-        .await
-        .map_err(|e| {
-            Error::from_kube(
-                e,
-                Subject::object("patch", "statefulset", snap.name(), Some(snap.namespace())),
-            )
-        })?;
-    Ok(RetentionPolicy::of(&patched))
 }
 
 #[cfg(test)]

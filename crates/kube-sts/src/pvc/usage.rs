@@ -4,19 +4,14 @@
 //! - `kubelet`: reads `nodes/NODE/proxy/stats/summary`, one request per node (needs
 //!   `nodes/proxy`, a powerful permission, hence opt-in).
 //!
-//! [`probes`] (pure) decides what to measure and why a row cannot be measured; [`parse_df`] and
-//! [`parse_summary`] are pure parsers; [`measure`] is the driver.
+//! Pure: [`probes`] decides what to measure and why a row cannot be measured; [`parse_df`] and
+//! [`parse_summary`] are the parsers; [`row`] puts numbers or a reason into a row. The driver
+//! that runs `df` or asks the kubelet is [`crate::pvc::run::measure`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use futures::{stream, StreamExt};
-use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, AttachParams};
 use serde::{Deserialize, Serialize};
-use tokio::io::AsyncReadExt;
 
-use crate::cli::target::Target;
-use crate::error::{Error, Result, Subject};
 use crate::k8s::quantity::{parse_bytes, percent};
 use crate::pvc::claims::{claim_map, ClaimState};
 use crate::read::snapshot::Snapshot;
@@ -230,7 +225,8 @@ pub fn parse_summary(
         .collect())
 }
 
-fn row(probe: &Probe, measured: std::result::Result<Measured, String>) -> UsageRow {
+/// The row of `probe`: its numbers, or why there are none.
+pub fn row(probe: &Probe, measured: std::result::Result<Measured, String>) -> UsageRow {
     let claim_capacity = probe.capacity.as_deref().and_then(|q| parse_bytes(q).ok());
     let (pod, path) = match &probe.target {
         Ok(t) => (Some(t.pod.clone()), Some(t.path.clone())),
@@ -263,135 +259,6 @@ fn row(probe: &Probe, measured: std::result::Result<Measured, String>) -> UsageR
             reason: Some(reason),
         },
     }
-}
-
-async fn df_in_pod(
-    target: &Target,
-    ns: &str,
-    t: &ProbeTarget,
-) -> Result<std::result::Result<Measured, String>> {
-    let api: Api<Pod> = Api::namespaced(target.client.clone(), ns);
-    let params = AttachParams::default()
-        .container(&t.container)
-        .stdin(false)
-        .stdout(true)
-        .stderr(true);
-    let mut proc = match api
-        .exec(&t.pod, ["df", "-P", "-k", t.path.as_str()], &params)
-        .await
-    {
-        Ok(p) => p,
-        Err(kube::Error::UpgradeConnection(
-            kube::client::UpgradeConnectionError::ProtocolSwitch(code),
-        )) if code == http::StatusCode::FORBIDDEN => return Err(Error::Forbidden {
-            subject: Subject::object("create", "pods/exec", &t.pod, Some(ns)),
-            message:
-                "exec into the pod was refused; try --source kubelet if you may read nodes/proxy"
-                    .into(),
-        }),
-        Err(kube::Error::Api(s)) if s.code == 403 => {
-            return Err(Error::Forbidden {
-                subject: Subject::object("create", "pods/exec", &t.pod, Some(ns)),
-                message: s.message.clone(),
-            })
-        }
-        Err(e) => return Ok(Err(format!("exec failed: {e}"))),
-    };
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    if let Some(mut out) = proc.stdout() {
-        let _ = out.read_to_string(&mut stdout).await;
-    }
-    if let Some(mut err) = proc.stderr() {
-        let _ = err.read_to_string(&mut stderr).await;
-    }
-    let status = match proc.take_status() {
-        Some(s) => s.await,
-        None => None,
-    };
-    let _ = proc.join().await;
-    if let Some(s) = status.filter(|s| s.status.as_deref() == Some("Failure")) {
-        let detail = if stderr.trim().is_empty() {
-            s.message.unwrap_or_default()
-        } else {
-            stderr.trim().to_string()
-        };
-        return Ok(Err(format!("df failed: {detail}")));
-    }
-    Ok(parse_df(&stdout))
-}
-
-async fn kubelet_summary(target: &Target, node: &str) -> Result<String> {
-    let url = format!("/api/v1/nodes/{node}/proxy/stats/summary");
-    let req = http::Request::get(&url)
-        .body(Vec::new())
-        .map_err(|e| Error::Other(e.to_string()))?;
-    target
-        .client
-        .request_text(req)
-        .await
-        .map_err(|e| Error::from_kube(e, Subject::object("get", "nodes/proxy", node, None)))
-}
-
-/// Measures every claim of every snapshot from `source`.
-pub async fn measure(
-    target: &Target,
-    snaps: &[Snapshot],
-    source: UsageSource,
-) -> Result<Vec<UsageReport>> {
-    let mut reports = Vec::new();
-    for snap in snaps {
-        let ns = snap.namespace();
-        let probes = probes(snap);
-        let rows = match source {
-            UsageSource::Exec => {
-                let results: Vec<Result<UsageRow>> = stream::iter(&probes)
-                    .map(|p| async move {
-                        match &p.target {
-                            Err(why) => Ok(row(p, Err(why.clone()))),
-                            Ok(t) => Ok(row(p, df_in_pod(target, ns, t).await?)),
-                        }
-                    })
-                    .buffered(8)
-                    .collect()
-                    .await;
-                results.into_iter().collect::<Result<Vec<_>>>()?
-            }
-            UsageSource::Kubelet => {
-                let nodes: BTreeSet<&str> = probes
-                    .iter()
-                    .filter_map(|p| p.target.as_ref().ok()?.node.as_deref())
-                    .collect();
-                let mut stats = BTreeMap::new();
-                for node in nodes {
-                    let text = kubelet_summary(target, node).await?;
-                    stats.extend(parse_summary(&text, ns).map_err(Error::Other)?);
-                }
-                probes
-                    .iter()
-                    .map(|p| match &p.target {
-                        Err(why) => row(p, Err(why.clone())),
-                        Ok(t) => row(
-                            p,
-                            stats
-                                .get(&(t.pod.clone(), p.pvc.clone()))
-                                .copied()
-                                .ok_or_else(|| {
-                                    "no stats for this volume from the kubelet".to_string()
-                                }),
-                        ),
-                    })
-                    .collect()
-            }
-        };
-        reports.push(UsageReport {
-            namespace: ns.to_string(),
-            name: snap.name().to_string(),
-            source,
-            claims: rows,
-        });
-    }
-    Ok(reports)
 }
 
 #[cfg(test)]
