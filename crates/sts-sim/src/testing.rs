@@ -22,6 +22,10 @@ pub const REAL_CLUSTER_ENV: &str = "STS_E2E_KUBECONFIG";
 /// Debian's Python, which has the official Kubernetes client as `python3-kubernetes`.
 pub const PYTHON: &str = "/usr/bin/python3";
 
+/// Why a simulator-only test failed on a real cluster instead of being ignored.
+const SIM_ONLY: &str = "this test needs sts-sim, and it runs on a real cluster: build the tests \
+    with STS_E2E_KUBECONFIG set (cfg sts_e2e_real_cluster), so that it is ignored there";
+
 /// One test's view of its cluster.
 pub struct E2e {
     /// The simulator, when the test runs on one.
@@ -74,9 +78,30 @@ impl E2e {
         }
     }
 
-    /// The simulator's faults; `None` on a real cluster (fault tests skip, saying why).
+    /// The simulator's faults; `None` on a real cluster (for a test that only partly needs
+    /// them: it prints `skipped: <why>` for the part it leaves out).
     pub fn faults(&self) -> Option<&Faults> {
         self.sim.as_ref().map(|c| c.faults())
+    }
+
+    /// The simulator, for a test that cannot run on a real cluster. Such a test carries
+    /// `#[cfg_attr(sts_e2e_real_cluster, ignore = "skipped: needs ...")]`: the crate's
+    /// `build.rs` turns that cfg on when `STS_E2E_KUBECONFIG` is set, so libtest counts the
+    /// test as ignored there and prints why. Panics on a real cluster (a test binary built
+    /// without the variable and run with it): such a test must fail, never pass unrun.
+    pub fn simulator(&self) -> &Cluster {
+        self.sim.as_ref().expect(SIM_ONLY)
+    }
+
+    /// [`E2e::simulator`], mutable (to kill and restart it).
+    pub fn simulator_mut(&mut self) -> &mut Cluster {
+        self.sim.as_mut().expect(SIM_ONLY)
+    }
+
+    /// The simulator's faults, for a test that cannot run without them (see
+    /// [`E2e::simulator`]).
+    pub fn sim_faults(&self) -> &Faults {
+        self.simulator().faults()
     }
 
     /// Runs the real `kubectl` against this cluster (in the test namespace unless `-n`/`-A`

@@ -60,10 +60,6 @@ impl Env {
         }
     }
 
-    pub fn faults(&self) -> Option<&sts_sim::Faults> {
-        self.e2e.faults()
-    }
-
     /// Runs `kubectl-sts-pvc --kubeconfig K -n NS ARGS...`.
     pub async fn plugin(&self, args: &[&str]) -> Run {
         self.plugin_raw(
