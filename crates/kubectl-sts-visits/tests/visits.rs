@@ -644,23 +644,7 @@ async fn watch_prints_one_json_line_per_refresh_and_stops_on_ctrl_c() {
     deploy(&t, "app", 2).await;
     visit_pod(&t, "app-0").await;
     visit_pod(&t, "app-1").await;
-    let kc = t.kubeconfig.to_str().unwrap().to_string();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-sts-visits"))
-        .args([
-            "app",
-            "--watch",
-            "--interval",
-            "300ms",
-            "--kubeconfig",
-            &kc,
-            "-n",
-            &t.namespace,
-        ])
-        .env_remove("KUBECONFIG")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_plugin(&t, &["app", "--watch", "--interval", "300ms"]);
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first: serde_json::Value =
         serde_json::from_str(&lines.next_line().await.unwrap().unwrap()).unwrap();
@@ -686,12 +670,7 @@ async fn watch_prints_one_json_line_per_refresh_and_stops_on_ctrl_c() {
             break;
         }
     }
-    let pid = child.id().unwrap().to_string();
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    ctrl_c(&child);
     let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
         .await
         .expect("stops on Ctrl-C")

@@ -241,6 +241,28 @@ impl E2e {
         }
     }
 
+    /// Waits until every replica of StatefulSet `name` is Ready and the controller has
+    /// observed its latest spec.
+    pub async fn wait_settled(
+        &self,
+        name: &str,
+        timeout: Duration,
+    ) -> k8s_openapi::api::apps::v1::StatefulSet {
+        self.wait_for::<k8s_openapi::api::apps::v1::StatefulSet, _>(
+            name,
+            timeout,
+            "all replicas ready",
+            |s| {
+                let want = s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+                let st = s.status.as_ref();
+                st.and_then(|st| st.observed_generation) >= s.metadata.generation
+                    && st.and_then(|st| st.ready_replicas).unwrap_or(0) == want
+                    && st.map(|st| st.replicas).unwrap_or(0) == want
+            },
+        )
+        .await
+    }
+
     /// Deletes the test namespace (on a real cluster; the simulator just stops).
     pub async fn cleanup(self) {
         if self.sim.is_none() {
@@ -371,6 +393,60 @@ pub struct TestUser {
     pub name: String,
     /// The RBAC subject that names the user in a binding.
     pub subject: serde_json::Value,
+}
+
+/// What a finished plugin run printed and returned.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Exit code (-1 when killed by a signal).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// The run of a finished process.
+    pub fn of(out: &Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: stdout(out),
+            stderr: stderr(out),
+        }
+    }
+
+    /// Stdout parsed as JSON (panics with both streams when it is not).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// Both streams, for assertions on messages wherever they were printed.
+    pub fn all_output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// Whether a pod has condition Ready=True.
+pub fn pod_ready(p: &k8s_openapi::api::core::v1::Pod) -> bool {
+    p.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+/// A pod's `controller-revision-hash` label (empty when it has none).
+pub fn pod_revision(p: &k8s_openapi::api::core::v1::Pod) -> String {
+    p.metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get("controller-revision-hash").cloned())
+        .unwrap_or_default()
 }
 
 /// The output's stdout as text.

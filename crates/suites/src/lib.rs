@@ -27,7 +27,8 @@ use k8s_openapi::api::core::v1::{
 };
 use kube::api::{Api, ListParams, PostParams};
 use serde_json::{json, Value};
-use sts_sim::testing::E2e;
+pub use sts_sim::testing::Run;
+use sts_sim::testing::{pod_ready, pod_revision, E2e};
 
 /// One of the three plugins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,30 +130,6 @@ pub fn plugin_path(plugin: Plugin) -> PathBuf {
     }
 }
 
-/// What a finished plugin run printed and returned.
-#[derive(Debug, Clone)]
-pub struct Run {
-    /// Exit code (-1 when killed by a signal).
-    pub code: i32,
-    /// Standard output.
-    pub stdout: String,
-    /// Standard error.
-    pub stderr: String,
-}
-
-impl Run {
-    /// Stdout parsed as JSON (panics with both streams when it is not).
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:?}"))
-    }
-
-    /// Both streams, for assertions on messages wherever they were printed.
-    pub fn all_output(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
 /// A plugin command line with its environment, run as a user would (no `KUBECONFIG` from the
 /// test's environment unless set, `NO_COLOR`, stdin closed).
 #[derive(Debug, Clone)]
@@ -209,11 +186,7 @@ impl Invocation {
             .await
             .unwrap_or_else(|_| panic!("{:?} did not finish within {limit:?}", self.args))
             .expect("plugin output");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::of(&out)
     }
 
     /// Runs to completion within two minutes.
@@ -293,19 +266,7 @@ pub async fn deploy(e2e: &E2e, name: &str, replicas: i32, policy: &str, strategy
     api.create(&PostParams::default(), &sts)
         .await
         .expect("create statefulset");
-    wait_settled(e2e, name, Duration::from_secs(180)).await;
-}
-
-/// Waits until every replica of `name` is Ready and the controller has caught up.
-pub async fn wait_settled(e2e: &E2e, name: &str, timeout: Duration) -> StatefulSet {
-    e2e.wait_for::<StatefulSet, _>(name, timeout, "all replicas ready", |s| {
-        let want = s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
-        let st = s.status.as_ref();
-        st.and_then(|st| st.observed_generation) >= s.metadata.generation
-            && st.and_then(|st| st.ready_replicas).unwrap_or(0) == want
-            && st.map(|st| st.replicas).unwrap_or(0) == want
-    })
-    .await
+    e2e.wait_settled(name, Duration::from_secs(180)).await;
 }
 
 /// Sends `n` visits to a pod through the API server's pod proxy (the app counts them in
@@ -409,30 +370,16 @@ pub async fn pods_of(e2e: &E2e, name: &str) -> BTreeMap<String, (String, String,
         .into_iter()
         .filter(|p| p.metadata.deletion_timestamp.is_none())
         .map(|p| {
-            let rev = p
-                .metadata
-                .labels
-                .as_ref()
-                .and_then(|l| l.get("controller-revision-hash").cloned())
-                .unwrap_or_default();
             (
                 p.metadata.name.clone().unwrap_or_default(),
                 (
-                    rev,
+                    pod_revision(&p),
                     p.metadata.uid.clone().unwrap_or_default(),
                     pod_ready(&p),
                 ),
             )
         })
         .collect()
-}
-
-/// Whether a pod has condition Ready=True.
-pub fn pod_ready(p: &Pod) -> bool {
-    p.status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
 /// A plugin process running in the background, its stdout readable line by line.

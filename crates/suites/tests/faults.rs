@@ -15,7 +15,7 @@ use kube::api::{Api, ListParams};
 use serde_json::json;
 use sts_sim::testing::E2e;
 use sts_sim::RequestMatch;
-use suites::{deploy, fingerprint_diff, on, pods_of, visit_all, wait_settled, Plugin, Run};
+use suites::{deploy, fingerprint_diff, on, pods_of, visit_all, Plugin, Run};
 
 const V2: &str = "app=example/visits-app:2.0";
 /// The app's image before and after the rollout.
@@ -107,7 +107,7 @@ async fn assert_safe(t: &E2e, before: &Before, run: &Run, end: End) {
             "claim {name} was deleted or replaced; {run:?}"
         );
     }
-    let settled = wait_settled(t, "web", Duration::from_secs(60)).await;
+    let settled = t.wait_settled("web", Duration::from_secs(60)).await;
     let spec = settled.spec.as_ref().expect("spec");
     let replicas = spec.replicas.unwrap_or(1);
     let partition = spec
@@ -177,7 +177,7 @@ fn start_args() -> Vec<&'static str> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
     sts_e2e_real_cluster,
-    ignore = "skipped: failing requests needs sts-sim's fault handle"
+    ignore = "skipped: injecting failed requests needs sts-sim's fault handle"
 )]
 async fn bursts_of_500s_during_a_rollout() {
     let (t, before) = setup().await;
@@ -196,7 +196,7 @@ async fn bursts_of_500s_during_a_rollout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
     sts_e2e_real_cluster,
-    ignore = "skipped: failing requests needs sts-sim's fault handle"
+    ignore = "skipped: injecting failed requests needs sts-sim's fault handle"
 )]
 async fn too_many_requests_with_retry_after() {
     let (t, before) = setup().await;
@@ -271,7 +271,7 @@ async fn watches_dropped_mid_rollout_and_410_gone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
     sts_e2e_real_cluster,
-    ignore = "skipped: failing requests needs sts-sim's fault handle"
+    ignore = "skipped: injecting failed requests needs sts-sim's fault handle"
 )]
 async fn a_409_conflict_from_a_concurrent_editor() {
     let (t, before) = setup().await;
@@ -423,7 +423,7 @@ async fn sigint_in_the_middle_of_a_resize_then_recovery_from_the_backup() {
         .run()
         .await;
     assert_eq!(restored.code, 0, "{restored:?}");
-    let obj = wait_settled(&t, "web", Duration::from_secs(60)).await;
+    let obj = t.wait_settled("web", Duration::from_secs(60)).await;
     let size = obj
         .spec
         .as_ref()

@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::Service;
 use kube::api::{Api, PostParams};
 use serde_json::json;
 use sts_sim::testing::E2e;
-use suites::{app_objects, deploy, on, visit, visit_all, wait_settled, Invocation, Plugin};
+use suites::{app_objects, deploy, on, visit, visit_all, Invocation, Plugin};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_name_with_shell_characters_is_read_literally() {
@@ -24,7 +24,7 @@ async fn a_file_name_with_shell_characters_is_read_literally() {
     svcs.create(&PostParams::default(), &svc).await.unwrap();
     let api: Api<StatefulSet> = t.api();
     api.create(&PostParams::default(), &sts).await.unwrap();
-    wait_settled(&t, "app", Duration::from_secs(120)).await;
+    t.wait_settled("app", Duration::from_secs(120)).await;
     visit(&t, "app-0", 3).await;
 
     let run = on(&t, Plugin::Visits, &["app", "--path", path, "-o", "json"])

@@ -13,20 +13,13 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use kube::runtime::watcher;
-use sts_sim::testing::{visits_app_manifest, E2e};
+pub use sts_sim::testing::Run;
+use sts_sim::testing::{pod_ready, pod_revision, visits_app_manifest, E2e};
 use sts_sim::ClusterOptions;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// The plugin binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_kubectl-sts-rollout");
-
-/// What a finished run printed.
-#[derive(Debug)]
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
 
 /// A test's cluster and namespace.
 pub struct Env {
@@ -88,11 +81,7 @@ impl Env {
             .await
             .expect("plugin did not finish within 2 minutes")
             .expect("plugin output");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::of(&out)
     }
 
     /// Starts the plugin in the background, with its stdout readable line by line.
@@ -132,20 +121,7 @@ impl Env {
             "kubectl apply failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        self.wait_settled(name, Duration::from_secs(60)).await;
-    }
-
-    /// Waits until every pod is Ready and the controller is caught up.
-    pub async fn wait_settled(&self, name: &str, timeout: Duration) -> StatefulSet {
-        self.e2e
-            .wait_for::<StatefulSet, _>(name, timeout, "all replicas ready", |s| {
-                let want = s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
-                let st = s.status.as_ref();
-                st.and_then(|st| st.observed_generation) >= s.metadata.generation
-                    && st.and_then(|st| st.ready_replicas).unwrap_or(0) == want
-                    && st.map(|st| st.replicas).unwrap_or(0) == want
-            })
-            .await
+        self.e2e.wait_settled(name, Duration::from_secs(60)).await;
     }
 
     pub fn sts_api(&self) -> Api<StatefulSet> {
@@ -170,20 +146,13 @@ impl Env {
             .into_iter()
             .filter(|p| p.metadata.deletion_timestamp.is_none())
             .map(|p| {
-                let rev = p
-                    .metadata
-                    .labels
-                    .as_ref()
-                    .and_then(|l| l.get("controller-revision-hash").cloned())
-                    .unwrap_or_default();
-                let ready = p
-                    .status
-                    .as_ref()
-                    .and_then(|s| s.conditions.as_ref())
-                    .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
                 (
                     p.metadata.name.clone().unwrap_or_default(),
-                    (rev, p.metadata.uid.clone().unwrap_or_default(), ready),
+                    (
+                        pod_revision(&p),
+                        p.metadata.uid.clone().unwrap_or_default(),
+                        pod_ready(&p),
+                    ),
                 )
             })
             .collect()
@@ -201,21 +170,11 @@ impl Env {
                 let Ok(watcher::Event::Apply(p) | watcher::Event::InitApply(p)) = ev else {
                     continue;
                 };
-                let ready = p
-                    .status
-                    .as_ref()
-                    .and_then(|s| s.conditions.as_ref())
-                    .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
-                if !ready || p.metadata.deletion_timestamp.is_some() {
+                if !pod_ready(&p) || p.metadata.deletion_timestamp.is_some() {
                     continue;
                 }
                 let name = p.metadata.name.clone().unwrap_or_default();
-                let rev = p
-                    .metadata
-                    .labels
-                    .as_ref()
-                    .and_then(|l| l.get("controller-revision-hash").cloned())
-                    .unwrap_or_default();
+                let rev = pod_revision(&p);
                 if last.get(&name) != Some(&rev) {
                     if last.contains_key(&name) {
                         log2.lock().unwrap().push((name.clone(), rev.clone()));
