@@ -432,6 +432,106 @@ impl Run {
     }
 }
 
+/// A plugin process running in the background, its stdout readable line by line.
+pub struct Running {
+    /// The process.
+    pub child: tokio::process::Child,
+    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+    stdout: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Running {
+    /// Spawns `cmd` (its stdout and stderr piped) and starts reading its stdout.
+    pub fn spawn(mut cmd: tokio::process::Command) -> Running {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = cmd.spawn().expect("spawn plugin");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let seen2 = seen.clone();
+        tokio::spawn(async move {
+            let mut lines = tokio::io::BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                seen2
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push_str(&format!("{line}\n"));
+                let _ = tx.send(line);
+            }
+        });
+        Running {
+            child,
+            lines: rx,
+            stdout: seen,
+        }
+    }
+
+    fn seen(&self) -> String {
+        self.stdout
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Waits (up to two minutes) for a stdout line containing `text`.
+    pub async fn wait_line(&mut self, text: &str) -> String {
+        let found = tokio::time::timeout(Duration::from_secs(120), async {
+            while let Some(line) = self.lines.recv().await {
+                if line.contains(text) {
+                    return Some(line);
+                }
+            }
+            None
+        })
+        .await;
+        match found {
+            Ok(Some(line)) => line,
+            Ok(None) => panic!(
+                "the plugin exited before printing {text:?}; stdout:\n{}",
+                self.seen()
+            ),
+            Err(_) => panic!(
+                "no line {text:?} within two minutes; stdout so far:\n{}",
+                self.seen()
+            ),
+        }
+    }
+
+    /// Sends SIGINT, as Ctrl-C in a terminal does.
+    pub async fn interrupt(&self) {
+        let pid = self.child.id().expect("still running").to_string();
+        let status = tokio::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .await
+            .expect("kill");
+        assert!(status.success(), "kill -INT {pid}");
+    }
+
+    /// Waits (up to three minutes) for the exit.
+    pub async fn finish(mut self) -> Run {
+        use tokio::io::AsyncReadExt;
+        let mut stderr = self.child.stderr.take().expect("stderr is piped");
+        let mut err = String::new();
+        let status = tokio::time::timeout(Duration::from_secs(180), async {
+            let _ = stderr.read_to_string(&mut err).await;
+            self.child.wait().await
+        })
+        .await
+        .expect("the plugin did not exit within three minutes")
+        .expect("wait");
+        // Let the reader task drain what is left.
+        while let Ok(Some(_)) =
+            tokio::time::timeout(Duration::from_millis(300), self.lines.recv()).await
+        {}
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: self.seen(),
+            stderr: err,
+        }
+    }
+}
+
 /// Whether a pod has condition Ready=True.
 pub fn pod_ready(p: &k8s_openapi::api::core::v1::Pod) -> bool {
     p.status

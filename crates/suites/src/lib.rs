@@ -27,8 +27,8 @@ use k8s_openapi::api::core::v1::{
 };
 use kube::api::{Api, ListParams, PostParams};
 use serde_json::{json, Value};
-pub use sts_sim::testing::Run;
 use sts_sim::testing::{pod_ready, pod_revision, E2e};
+pub use sts_sim::testing::{Run, Running};
 
 /// One of the three plugins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -382,103 +382,9 @@ pub async fn pods_of(e2e: &E2e, name: &str) -> BTreeMap<String, (String, String,
         .collect()
 }
 
-/// A plugin process running in the background, its stdout readable line by line.
-pub struct Running {
-    /// The process.
-    pub child: tokio::process::Child,
-    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
-    stdout: std::sync::Arc<std::sync::Mutex<String>>,
-}
-
 impl Invocation {
     /// Starts the plugin in the background.
     pub fn spawn(&self) -> Running {
-        use tokio::io::AsyncBufReadExt;
-        let mut child = self.command().spawn().expect("spawn plugin");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        let seen2 = seen.clone();
-        tokio::spawn(async move {
-            let mut lines = tokio::io::BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                seen2
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push_str(&format!("{line}\n"));
-                let _ = tx.send(line);
-            }
-        });
-        Running {
-            child,
-            lines: rx,
-            stdout: seen,
-        }
-    }
-}
-
-impl Running {
-    fn seen(&self) -> String {
-        self.stdout
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// Waits (up to two minutes) for a stdout line containing `text`.
-    pub async fn wait_line(&mut self, text: &str) -> String {
-        let found = tokio::time::timeout(Duration::from_secs(120), async {
-            while let Some(line) = self.lines.recv().await {
-                if line.contains(text) {
-                    return Some(line);
-                }
-            }
-            None
-        })
-        .await;
-        match found {
-            Ok(Some(line)) => line,
-            Ok(None) => panic!(
-                "the plugin exited before printing {text:?}; stdout:\n{}",
-                self.seen()
-            ),
-            Err(_) => panic!(
-                "no line {text:?} within two minutes; stdout so far:\n{}",
-                self.seen()
-            ),
-        }
-    }
-
-    /// Sends SIGINT, as Ctrl-C in a terminal does.
-    pub async fn interrupt(&self) {
-        let pid = self.child.id().expect("still running").to_string();
-        let status = tokio::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .await
-            .expect("kill");
-        assert!(status.success(), "kill -INT {pid}");
-    }
-
-    /// Waits (up to three minutes) for the exit.
-    pub async fn finish(mut self) -> Run {
-        use tokio::io::AsyncReadExt;
-        let mut stderr = self.child.stderr.take().expect("stderr");
-        let mut err = String::new();
-        let status = tokio::time::timeout(Duration::from_secs(180), async {
-            let _ = stderr.read_to_string(&mut err).await;
-            self.child.wait().await
-        })
-        .await
-        .expect("the plugin did not exit within three minutes")
-        .expect("wait");
-        while let Ok(Some(_)) =
-            tokio::time::timeout(Duration::from_millis(300), self.lines.recv()).await
-        {}
-        Run {
-            code: status.code().unwrap_or(-1),
-            stdout: self.seen(),
-            stderr: err,
-        }
+        Running::spawn(self.command())
     }
 }

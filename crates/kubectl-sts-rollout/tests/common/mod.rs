@@ -13,10 +13,9 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use kube::runtime::watcher;
-pub use sts_sim::testing::Run;
 use sts_sim::testing::{pod_ready, pod_revision, visits_app_manifest, E2e};
+pub use sts_sim::testing::{Run, Running};
 use sts_sim::ClusterOptions;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// The plugin binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_kubectl-sts-rollout");
@@ -86,23 +85,7 @@ impl Env {
 
     /// Starts the plugin in the background, with its stdout readable line by line.
     pub fn spawn(&self, args: &[&str]) -> Running {
-        let mut child = self.command(args).spawn().expect("spawn plugin");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let seen = Arc::new(Mutex::new(String::new()));
-        let seen2 = seen.clone();
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                seen2.lock().unwrap().push_str(&format!("{line}\n"));
-                let _ = tx.send(line);
-            }
-        });
-        Running {
-            child,
-            lines: rx,
-            stdout: seen,
-        }
+        Running::spawn(self.command(args))
     }
 
     /// Creates the seeds' app (`replicas`, `policy`) with `extra` spec lines and waits until
@@ -201,69 +184,5 @@ impl Env {
             st.current_revision.clone().unwrap_or_default(),
             st.update_revision.clone().unwrap_or_default(),
         )
-    }
-}
-
-/// A plugin process running in the background.
-pub struct Running {
-    pub child: tokio::process::Child,
-    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
-    stdout: Arc<Mutex<String>>,
-}
-
-impl Running {
-    /// Waits (up to a minute) for a stdout line containing `text`.
-    pub async fn wait_line(&mut self, text: &str) -> String {
-        let fut = async {
-            while let Some(line) = self.lines.recv().await {
-                if line.contains(text) {
-                    return line;
-                }
-            }
-            panic!(
-                "plugin exited before printing {text:?}; stdout:\n{}",
-                self.stdout.lock().unwrap()
-            );
-        };
-        match tokio::time::timeout(Duration::from_secs(60), fut).await {
-            Ok(line) => line,
-            Err(_) => panic!(
-                "no line {text:?} within a minute; stdout so far:\n{}",
-                self.stdout.lock().unwrap()
-            ),
-        }
-    }
-
-    /// Sends SIGINT, like Ctrl-C in a terminal.
-    pub async fn interrupt(&self) {
-        let pid = self.child.id().expect("running").to_string();
-        let status = tokio::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .await
-            .expect("kill");
-        assert!(status.success());
-    }
-
-    /// Waits (up to two minutes) for the exit; returns the code, stdout and stderr.
-    pub async fn finish(mut self) -> Run {
-        let mut stderr = self.child.stderr.take().expect("stderr");
-        let status = tokio::time::timeout(Duration::from_secs(120), self.child.wait())
-            .await
-            .expect("plugin did not exit within 2 minutes")
-            .expect("wait");
-        let mut err = String::new();
-        use tokio::io::AsyncReadExt;
-        let _ = stderr.read_to_string(&mut err).await;
-        // Let the reader task drain what is left.
-        while let Ok(Some(_)) =
-            tokio::time::timeout(Duration::from_millis(200), self.lines.recv()).await
-        {}
-        let out = self.stdout.lock().unwrap().clone();
-        Run {
-            code: status.code().unwrap_or(-1),
-            stdout: out,
-            stderr: err,
-        }
     }
 }
