@@ -241,6 +241,34 @@ impl E2e {
         }
     }
 
+    /// Pods in the test namespace matching `labels` (all when empty), by name: (revision
+    /// label, UID, Ready); terminating ones left out.
+    pub async fn pod_states(
+        &self,
+        labels: &str,
+    ) -> std::collections::BTreeMap<String, (String, String, bool)> {
+        let api: Api<k8s_openapi::api::core::v1::Pod> = self.api();
+        let mut params = kube::api::ListParams::default();
+        if !labels.is_empty() {
+            params = params.labels(labels);
+        }
+        api.list(&params)
+            .await
+            .expect("list pods")
+            .items
+            .into_iter()
+            .filter(|p| p.metadata.deletion_timestamp.is_none())
+            .map(|p| {
+                let state = (
+                    pod_revision(&p),
+                    p.metadata.uid.clone().unwrap_or_default(),
+                    pod_ready(&p),
+                );
+                (p.metadata.name.unwrap_or_default(), state)
+            })
+            .collect()
+    }
+
     /// Waits until every replica of StatefulSet `name` is Ready and the controller has
     /// observed its latest spec.
     pub async fn wait_settled(
@@ -538,6 +566,27 @@ pub fn pod_ready(p: &k8s_openapi::api::core::v1::Pod) -> bool {
         .as_ref()
         .and_then(|s| s.conditions.as_ref())
         .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+/// The storage a claim spec requests (`64Mi`); panics when it requests none.
+pub fn storage_request(
+    spec: Option<&k8s_openapi::api::core::v1::PersistentVolumeClaimSpec>,
+) -> String {
+    spec.and_then(|s| s.resources.as_ref())
+        .and_then(|r| r.requests.as_ref())
+        .and_then(|r| r.get("storage"))
+        .map(|q| q.0.clone())
+        .expect("the claim requests storage")
+}
+
+/// The first claim template's storage request of a StatefulSet.
+pub fn template_storage(sts: &k8s_openapi::api::apps::v1::StatefulSet) -> String {
+    let templates = sts
+        .spec
+        .as_ref()
+        .and_then(|s| s.volume_claim_templates.as_ref())
+        .expect("the StatefulSet has claim templates");
+    storage_request(templates[0].spec.as_ref())
 }
 
 /// A pod's `controller-revision-hash` label (empty when it has none).

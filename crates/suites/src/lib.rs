@@ -27,7 +27,7 @@ use k8s_openapi::api::core::v1::{
 };
 use kube::api::{Api, ListParams, PostParams};
 use serde_json::{json, Value};
-use sts_sim::testing::{pod_ready, pod_revision, E2e};
+use sts_sim::testing::E2e;
 pub use sts_sim::testing::{Run, Running};
 
 /// One of the three plugins.
@@ -362,24 +362,7 @@ pub fn fingerprint_diff(before: &Fingerprint, after: &Fingerprint) -> Vec<String
 /// Pods of `name` by pod name: (controller-revision-hash, UID, Ready), terminating ones left
 /// out.
 pub async fn pods_of(e2e: &E2e, name: &str) -> BTreeMap<String, (String, String, bool)> {
-    let api: Api<Pod> = e2e.api();
-    api.list(&ListParams::default().labels(&format!("app={name}")))
-        .await
-        .expect("list pods")
-        .items
-        .into_iter()
-        .filter(|p| p.metadata.deletion_timestamp.is_none())
-        .map(|p| {
-            (
-                p.metadata.name.clone().unwrap_or_default(),
-                (
-                    pod_revision(&p),
-                    p.metadata.uid.clone().unwrap_or_default(),
-                    pod_ready(&p),
-                ),
-            )
-        })
-        .collect()
+    e2e.pod_states(&format!("app={name}")).await
 }
 
 impl Invocation {

@@ -13,7 +13,7 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use kube::api::{Api, ListParams};
 use serde_json::json;
-use sts_sim::testing::E2e;
+use sts_sim::testing::{template_storage, E2e};
 use sts_sim::RequestMatch;
 use suites::{deploy, fingerprint_diff, on, pods_of, visit_all, Plugin, Run};
 
@@ -424,25 +424,11 @@ async fn sigint_in_the_middle_of_a_resize_then_recovery_from_the_backup() {
         .await;
     assert_eq!(restored.code, 0, "{restored:?}");
     let obj = t.wait_settled("web", Duration::from_secs(60)).await;
-    let size = obj
-        .spec
-        .as_ref()
-        .unwrap()
-        .volume_claim_templates
-        .as_ref()
-        .unwrap()[0]
-        .spec
-        .as_ref()
-        .unwrap()
-        .resources
-        .as_ref()
-        .unwrap()
-        .requests
-        .as_ref()
-        .unwrap()["storage"]
-        .0
-        .clone();
-    assert_eq!(size, "256Mi", "restore finishes the resize: {restored:?}");
+    assert_eq!(
+        template_storage(&obj),
+        "256Mi",
+        "restore finishes the resize: {restored:?}"
+    );
     let pods_after = pods_of(&t, "web").await;
     for (pod, (_, uid, _)) in &pods_before {
         assert_eq!(&pods_after[pod].1, uid, "{pod} was adopted, not replaced");

@@ -11,7 +11,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ListParams};
+use kube::api::Api;
 use kube::runtime::watcher;
 use sts_sim::testing::{pod_ready, pod_revision, visits_app_manifest, E2e};
 pub use sts_sim::testing::{Run, Running};
@@ -121,24 +121,7 @@ impl Env {
 
     /// Pods by name: (revision label, uid, ready).
     pub async fn pods(&self) -> BTreeMap<String, (String, String, bool)> {
-        self.pods_api()
-            .list(&ListParams::default())
-            .await
-            .expect("list pods")
-            .items
-            .into_iter()
-            .filter(|p| p.metadata.deletion_timestamp.is_none())
-            .map(|p| {
-                (
-                    p.metadata.name.clone().unwrap_or_default(),
-                    (
-                        pod_revision(&p),
-                        p.metadata.uid.clone().unwrap_or_default(),
-                        pod_ready(&p),
-                    ),
-                )
-            })
-            .collect()
+        self.e2e.pod_states("").await
     }
 
     /// Records, in order, each time a pod shows up Ready on a revision it was not on before.
