@@ -90,8 +90,23 @@ enum End {
     /// that changed nothing, with the old image).
     Settled(&'static str),
     /// A stopped rollout: paused (partition = replicas, state `paused: true`) with the resume
-    /// command printed.
-    Paused,
+    /// command printed, and exactly the `updated` pods on the update revision.
+    Paused { updated: &'static [&'static str] },
+}
+
+/// The pods of `web` on the StatefulSet's update revision, by name.
+async fn on_update_revision(t: &E2e, sts: &StatefulSet) -> Vec<String> {
+    let update = sts
+        .status
+        .as_ref()
+        .and_then(|s| s.update_revision.clone())
+        .expect("update revision");
+    pods_of(t, "web")
+        .await
+        .into_iter()
+        .filter(|(_, (rev, _, _))| *rev == update)
+        .map(|(pod, _)| pod)
+        .collect()
 }
 
 /// The promises of the suite after `run` ended and the faults were cleared: no claim was
@@ -134,14 +149,16 @@ async fn assert_safe(t: &E2e, before: &Before, run: &Run, end: End) {
                 Some(replicas),
                 "every pod updated; {run:?}"
             );
-            let update = status.update_revision.clone().expect("update revision");
-            for (pod, (rev, _, _)) in pods_of(t, "web").await {
-                assert_eq!(rev, update, "{pod} is on the update revision; {run:?}");
-            }
+            let every_pod: Vec<String> = before.counts.keys().cloned().collect();
+            assert_eq!(
+                on_update_revision(t, &settled).await,
+                every_pod,
+                "every pod is on the update revision; {run:?}"
+            );
             assert_eq!(partition, 0, "{run:?}");
             assert_eq!(state, None, "no rollout state is left; {run:?}");
         }
-        End::Paused => {
+        End::Paused { updated } => {
             assert!(
                 run.stderr
                     .contains("to continue: kubectl sts-rollout resume web"),
@@ -153,6 +170,11 @@ async fn assert_safe(t: &E2e, before: &Before, run: &Run, end: End) {
             );
             let paused = state.as_ref().and_then(|s| s["paused"].as_bool());
             assert_eq!(paused, Some(true), "rollout state: {state:?}; {run:?}");
+            assert_eq!(
+                on_update_revision(t, &settled).await,
+                updated,
+                "the pods updated before the stop, and only they; {run:?}"
+            );
         }
     }
     let after = counts(t, "web").await;
@@ -311,7 +333,11 @@ async fn a_pod_that_never_becomes_ready() {
         "{run:?}"
     );
     faults.clear();
-    assert_safe(&t, &before, &run, End::Paused).await;
+    // Step 1 updated web-3, which never got Ready: the run stopped there.
+    let end = End::Paused {
+        updated: &["web-3"],
+    };
+    assert_safe(&t, &before, &run, end).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -337,7 +363,10 @@ async fn sigint_in_the_middle_of_a_rollout() {
     let run = running.finish().await;
     assert_eq!(run.code, 130, "{run:?}");
     assert!(run.stderr.contains("interrupted"), "{run:?}");
-    assert_safe(&t, &before, &run, End::Paused).await;
+    let end = End::Paused {
+        updated: &["web-3"],
+    };
+    assert_safe(&t, &before, &run, end).await;
 
     // The printed command finishes it.
     let resumed = on(&t, Plugin::Rollout, &["resume", "web"]).run().await;
@@ -355,10 +384,12 @@ async fn sigint_in_the_middle_of_a_resize_then_recovery_from_the_backup() {
     let faults = t.sim_faults().clone();
     let backups = tempfile::tempdir().expect("tempdir");
     let pods_before = pods_of(&t, "web").await;
-    // Hold the re-create so the interruption lands between the delete and the create.
+    // Hold the re-create so the interruption lands between the delete and the create. The
+    // hold only has to outlast the test's noticing the delete (the run is killed inside it):
+    // with 30s, a loaded machine once let the create through first.
     faults.add_latency(
         RequestMatch::verb_resource("create", "statefulsets"),
-        Duration::from_secs(30),
+        Duration::from_secs(120),
     );
     let dir = backups.path().to_string_lossy().into_owned();
     let resize = [
