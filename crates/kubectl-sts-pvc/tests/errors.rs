@@ -149,12 +149,13 @@ async fn resize_rejects_class_without_expansion() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sts_e2e_real_cluster,
+    ignore = "skipped: forbidding one verb needs sts-sim's fault handle"
+)]
 async fn forbidden_delete_leaves_claims() {
     let env = Env::start().await;
-    let Some(faults) = env.faults() else {
-        eprintln!("skipped: needs the simulator's fault injection");
-        return;
-    };
+    let faults = env.e2e.sim_faults();
     env.create_sts(sts_manifest("web", 1, &[("data", "64Mi")]))
         .await;
     env.wait_ready("web", 1).await;

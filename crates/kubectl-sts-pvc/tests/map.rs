@@ -236,12 +236,13 @@ async fn pending_claim_shows_reason() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sts_e2e_real_cluster,
+    ignore = "skipped: counting requests needs sts-sim's fault handle"
+)]
 async fn map_costs_the_same_at_3_and_300_replicas() {
     let env = Env::start().await;
-    let Some(faults) = env.faults() else {
-        eprintln!("skipped: request counting needs the simulator");
-        return;
-    };
+    let faults = env.e2e.sim_faults();
     let mut counts = Vec::new();
     for replicas in [3, 300] {
         let name = format!("s{replicas}");

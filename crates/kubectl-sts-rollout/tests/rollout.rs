@@ -39,6 +39,8 @@ async fn canary_steps_update_ordinals_in_order_and_kubectl_agrees() {
             f.request_counts()
         );
         assert_eq!(f.count("get", "pods"), 0, "{:?}", f.request_counts());
+    } else {
+        eprintln!("skipped: counting the requests needs sts-sim's fault handle");
     }
     let out = &run.stdout;
     let s1 = out
@@ -511,13 +513,14 @@ async fn sigint_pauses_and_prints_the_resume_command() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sts_e2e_real_cluster,
+    ignore = "skipped: dropping watches needs sts-sim's fault handle"
+)]
 async fn a_dropped_watch_does_not_lose_the_rollout() {
     let env = Env::start().await;
     env.deploy("web", 3, "").await;
-    let Some(faults) = env.e2e.faults() else {
-        eprintln!("skipped: fault injection needs the simulator");
-        return;
-    };
+    let faults = env.e2e.sim_faults();
     faults.drop_watches(Some("pods"), 2, 3);
     faults.drop_watches(Some("statefulsets"), 1, 3);
     let run = env
@@ -720,17 +723,17 @@ async fn data_check_passes_on_the_visits_app() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sts_e2e_real_cluster,
+    ignore = "skipped: wiping a volume needs sts-sim's storage"
+)]
 async fn data_check_fails_when_a_volume_is_wiped() {
     let opts = sts_sim::ClusterOptions {
         pod_ready_delay: Duration::from_millis(800),
         ..Default::default()
     };
     let env = Env::start_with(opts).await;
-    let Some(sim) = env.e2e.sim.as_ref() else {
-        eprintln!("skipped: wiping a volume needs the simulator");
-        return;
-    };
-    let state = sim.state();
+    let state = env.e2e.simulator().state();
     env.deploy("web", 2, "").await;
     // Some visits on web-1 so that its counter is above zero.
     visit(&env, "web-1", 3);

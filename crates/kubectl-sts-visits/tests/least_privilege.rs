@@ -19,13 +19,6 @@ fn bind(t: &E2e, role_yaml: &str, subject: &serde_json::Value) {
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
-async fn as_user(t: &E2e, kubeconfig: &std::path::Path, args: &[&str]) -> Run {
-    let kc = kubeconfig.to_str().unwrap().to_string();
-    let mut all: Vec<&str> = args.to_vec();
-    all.extend(["--kubeconfig", &kc, "-n", &t.namespace]);
-    plugin_raw(&all).await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_default_and_http_runs_need_only_the_role() {
     let t = E2e::start().await;
@@ -33,12 +26,12 @@ async fn the_default_and_http_runs_need_only_the_role() {
     visit_pod(&t, "web-0").await;
     visit_pod(&t, "web-1").await;
     let user = t.new_user("visits-reader").await;
-    let refused = as_user(&t, &user.kubeconfig, &["web"]).await;
+    let refused = plugin_as(&t, &user.kubeconfig, &["web"]).await;
     assert_ne!(refused.code, 0, "nothing bound yet: {refused:?}");
 
     bind(&t, ROLE, &user.subject);
     for args in [&["web"][..], &["web", "--http", "8080/visits"][..]] {
-        let run = as_user(&t, &user.kubeconfig, args).await;
+        let run = plugin_as(&t, &user.kubeconfig, args).await;
         assert_eq!(run.code, 0, "{args:?} under the Role: {}", run.stderr);
     }
 
@@ -49,7 +42,7 @@ async fn the_default_and_http_runs_need_only_the_role() {
     );
     assert_ne!(without_exec, ROLE, "the Role has a pods/exec rule");
     bind(&t, &without_exec, &user.subject);
-    let run = as_user(&t, &user.kubeconfig, &["web"]).await;
+    let run = plugin_as(&t, &user.kubeconfig, &["web"]).await;
     assert_ne!(run.code, 0);
     assert!(
         run.stderr.contains("pods/exec") && run.stderr.contains("create"),

@@ -259,9 +259,9 @@ async fn ctrl_c_during_an_orphan_read_deletes_the_reader_pods() {
     if let Some(faults) = t.faults() {
         faults.pause_controllers();
     }
-    let kc = t.kubeconfig.to_str().unwrap().to_string();
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-sts-visits"))
-        .args([
+    let child = spawn_plugin(
+        &t,
+        &[
             "app",
             "--include-orphans",
             "--path",
@@ -270,16 +270,8 @@ async fn ctrl_c_during_an_orphan_read_deletes_the_reader_pods() {
             "registry.invalid/none:1",
             "--timeout",
             "60s",
-            "--kubeconfig",
-            &kc,
-            "-n",
-            &t.namespace,
-        ])
-        .env_remove("KUBECONFIG")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+    );
     let api: Api<Pod> = Api::namespaced(t.client.clone(), &t.namespace);
     kube_sts::api::wait::until(
         api,
@@ -290,12 +282,7 @@ async fn ctrl_c_during_an_orphan_read_deletes_the_reader_pods() {
     )
     .await
     .unwrap();
-    let pid = child.id().unwrap().to_string();
-    assert!(std::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .unwrap()
-        .success());
+    ctrl_c(&child);
     let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
         .await
         .expect("stops on Ctrl-C")
@@ -336,23 +323,7 @@ async fn watch_gives_up_on_a_missing_or_deleted_statefulset() {
     );
 
     deploy(&t, "app", 1).await;
-    let kc = t.kubeconfig.to_str().unwrap().to_string();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-sts-visits"))
-        .args([
-            "app",
-            "--watch",
-            "--interval",
-            "300ms",
-            "--kubeconfig",
-            &kc,
-            "-n",
-            &t.namespace,
-        ])
-        .env_remove("KUBECONFIG")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_plugin(&t, &["app", "--watch", "--interval", "300ms"]);
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first: serde_json::Value =
         serde_json::from_str(&lines.next_line().await.unwrap().unwrap()).unwrap();

@@ -443,12 +443,13 @@ async fn a_crash_looping_pod_is_shown_and_the_others_are_read() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    sts_e2e_real_cluster,
+    ignore = "skipped: forbidding exec needs sts-sim's fault handle"
+)]
 async fn exec_forbidden_names_pods_exec_and_the_namespace() {
     let t = E2e::start().await;
-    let Some(faults) = t.faults() else {
-        eprintln!("skipped: fault injection needs the simulator");
-        return;
-    };
+    let faults = t.sim_faults();
     deploy(&t, "app", 2).await;
     faults.forbid("create", "pods/exec");
     let run = plugin(&t, &["app", "--path", "/data/visits"]).await;
@@ -527,12 +528,13 @@ async fn two_statefulsets_by_name_and_by_selector() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    sts_e2e_real_cluster,
+    ignore = "skipped: exec latency needs sts-sim's fault handle"
+)]
 async fn two_hundred_replicas_cost_about_one_exec_latency() {
     let t = E2e::start().await;
-    let Some(faults) = t.faults() else {
-        eprintln!("skipped: latency injection needs the simulator");
-        return;
-    };
+    let faults = t.sim_faults();
     deploy(&t, "big", 200).await;
     let pods: Vec<String> = (0..200).map(|o| format!("big-{o}")).collect();
     // One visit each, through the pod proxy, a few at a time.
@@ -642,23 +644,7 @@ async fn watch_prints_one_json_line_per_refresh_and_stops_on_ctrl_c() {
     deploy(&t, "app", 2).await;
     visit_pod(&t, "app-0").await;
     visit_pod(&t, "app-1").await;
-    let kc = t.kubeconfig.to_str().unwrap().to_string();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-sts-visits"))
-        .args([
-            "app",
-            "--watch",
-            "--interval",
-            "300ms",
-            "--kubeconfig",
-            &kc,
-            "-n",
-            &t.namespace,
-        ])
-        .env_remove("KUBECONFIG")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_plugin(&t, &["app", "--watch", "--interval", "300ms"]);
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first: serde_json::Value =
         serde_json::from_str(&lines.next_line().await.unwrap().unwrap()).unwrap();
@@ -684,12 +670,7 @@ async fn watch_prints_one_json_line_per_refresh_and_stops_on_ctrl_c() {
             break;
         }
     }
-    let pid = child.id().unwrap().to_string();
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    ctrl_c(&child);
     let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
         .await
         .expect("stops on Ctrl-C")

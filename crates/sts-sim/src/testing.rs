@@ -22,6 +22,10 @@ pub const REAL_CLUSTER_ENV: &str = "STS_E2E_KUBECONFIG";
 /// Debian's Python, which has the official Kubernetes client as `python3-kubernetes`.
 pub const PYTHON: &str = "/usr/bin/python3";
 
+/// Why a simulator-only test failed on a real cluster instead of being ignored.
+const SIM_ONLY: &str = "this test needs sts-sim, and it runs on a real cluster: build the tests \
+    with STS_E2E_KUBECONFIG set (cfg sts_e2e_real_cluster), so that it is ignored there";
+
 /// One test's view of its cluster.
 pub struct E2e {
     /// The simulator, when the test runs on one.
@@ -74,9 +78,30 @@ impl E2e {
         }
     }
 
-    /// The simulator's faults; `None` on a real cluster (fault tests skip, saying why).
+    /// The simulator's faults; `None` on a real cluster (for a test that only partly needs
+    /// them: it prints `skipped: <why>` for the part it leaves out).
     pub fn faults(&self) -> Option<&Faults> {
         self.sim.as_ref().map(|c| c.faults())
+    }
+
+    /// The simulator, for a test that cannot run on a real cluster. Such a test carries
+    /// `#[cfg_attr(sts_e2e_real_cluster, ignore = "skipped: needs ...")]`: the crate's
+    /// `build.rs` turns that cfg on when `STS_E2E_KUBECONFIG` is set, so libtest counts the
+    /// test as ignored there and prints why. Panics on a real cluster (a test binary built
+    /// without the variable and run with it): such a test must fail, never pass unrun.
+    pub fn simulator(&self) -> &Cluster {
+        self.sim.as_ref().expect(SIM_ONLY)
+    }
+
+    /// [`E2e::simulator`], mutable (to kill and restart it).
+    pub fn simulator_mut(&mut self) -> &mut Cluster {
+        self.sim.as_mut().expect(SIM_ONLY)
+    }
+
+    /// The simulator's faults, for a test that cannot run without them (see
+    /// [`E2e::simulator`]).
+    pub fn sim_faults(&self) -> &Faults {
+        self.simulator().faults()
     }
 
     /// Runs the real `kubectl` against this cluster (in the test namespace unless `-n`/`-A`
@@ -216,6 +241,56 @@ impl E2e {
         }
     }
 
+    /// Pods in the test namespace matching `labels` (all when empty), by name: (revision
+    /// label, UID, Ready); terminating ones left out.
+    pub async fn pod_states(
+        &self,
+        labels: &str,
+    ) -> std::collections::BTreeMap<String, (String, String, bool)> {
+        let api: Api<k8s_openapi::api::core::v1::Pod> = self.api();
+        let mut params = kube::api::ListParams::default();
+        if !labels.is_empty() {
+            params = params.labels(labels);
+        }
+        api.list(&params)
+            .await
+            .expect("list pods")
+            .items
+            .into_iter()
+            .filter(|p| p.metadata.deletion_timestamp.is_none())
+            .map(|p| {
+                let state = (
+                    pod_revision(&p),
+                    p.metadata.uid.clone().unwrap_or_default(),
+                    pod_ready(&p),
+                );
+                (p.metadata.name.unwrap_or_default(), state)
+            })
+            .collect()
+    }
+
+    /// Waits until every replica of StatefulSet `name` is Ready and the controller has
+    /// observed its latest spec.
+    pub async fn wait_settled(
+        &self,
+        name: &str,
+        timeout: Duration,
+    ) -> k8s_openapi::api::apps::v1::StatefulSet {
+        self.wait_for::<k8s_openapi::api::apps::v1::StatefulSet, _>(
+            name,
+            timeout,
+            "all replicas ready",
+            |s| {
+                let want = s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+                let st = s.status.as_ref();
+                st.and_then(|st| st.observed_generation) >= s.metadata.generation
+                    && st.and_then(|st| st.ready_replicas).unwrap_or(0) == want
+                    && st.map(|st| st.replicas).unwrap_or(0) == want
+            },
+        )
+        .await
+    }
+
     /// Deletes the test namespace (on a real cluster; the simulator just stops).
     pub async fn cleanup(self) {
         if self.sim.is_none() {
@@ -346,6 +421,181 @@ pub struct TestUser {
     pub name: String,
     /// The RBAC subject that names the user in a binding.
     pub subject: serde_json::Value,
+}
+
+/// What a finished plugin run printed and returned.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Exit code (-1 when killed by a signal).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// The run of a finished process.
+    pub fn of(out: &Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: stdout(out),
+            stderr: stderr(out),
+        }
+    }
+
+    /// Stdout parsed as JSON (panics with both streams when it is not).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// Both streams, for assertions on messages wherever they were printed.
+    pub fn all_output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// A plugin process running in the background, its stdout readable line by line.
+pub struct Running {
+    /// The process.
+    pub child: tokio::process::Child,
+    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+    stdout: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Running {
+    /// Spawns `cmd` (its stdout and stderr piped) and starts reading its stdout.
+    pub fn spawn(mut cmd: tokio::process::Command) -> Running {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = cmd.spawn().expect("spawn plugin");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let seen2 = seen.clone();
+        tokio::spawn(async move {
+            let mut lines = tokio::io::BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                seen2
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push_str(&format!("{line}\n"));
+                let _ = tx.send(line);
+            }
+        });
+        Running {
+            child,
+            lines: rx,
+            stdout: seen,
+        }
+    }
+
+    fn seen(&self) -> String {
+        self.stdout
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Waits (up to two minutes) for a stdout line containing `text`.
+    pub async fn wait_line(&mut self, text: &str) -> String {
+        let found = tokio::time::timeout(Duration::from_secs(120), async {
+            while let Some(line) = self.lines.recv().await {
+                if line.contains(text) {
+                    return Some(line);
+                }
+            }
+            None
+        })
+        .await;
+        match found {
+            Ok(Some(line)) => line,
+            Ok(None) => panic!(
+                "the plugin exited before printing {text:?}; stdout:\n{}",
+                self.seen()
+            ),
+            Err(_) => panic!(
+                "no line {text:?} within two minutes; stdout so far:\n{}",
+                self.seen()
+            ),
+        }
+    }
+
+    /// Sends SIGINT, as Ctrl-C in a terminal does.
+    pub async fn interrupt(&self) {
+        let pid = self.child.id().expect("still running").to_string();
+        let status = tokio::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .await
+            .expect("kill");
+        assert!(status.success(), "kill -INT {pid}");
+    }
+
+    /// Waits (up to three minutes) for the exit.
+    pub async fn finish(mut self) -> Run {
+        use tokio::io::AsyncReadExt;
+        let mut stderr = self.child.stderr.take().expect("stderr is piped");
+        let mut err = String::new();
+        let status = tokio::time::timeout(Duration::from_secs(180), async {
+            let _ = stderr.read_to_string(&mut err).await;
+            self.child.wait().await
+        })
+        .await
+        .expect("the plugin did not exit within three minutes")
+        .expect("wait");
+        // Let the reader task drain what is left.
+        while let Ok(Some(_)) =
+            tokio::time::timeout(Duration::from_millis(300), self.lines.recv()).await
+        {}
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: self.seen(),
+            stderr: err,
+        }
+    }
+}
+
+/// Whether a pod has condition Ready=True.
+pub fn pod_ready(p: &k8s_openapi::api::core::v1::Pod) -> bool {
+    p.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+/// The storage a claim spec requests (`64Mi`); panics when it requests none.
+pub fn storage_request(
+    spec: Option<&k8s_openapi::api::core::v1::PersistentVolumeClaimSpec>,
+) -> String {
+    spec.and_then(|s| s.resources.as_ref())
+        .and_then(|r| r.requests.as_ref())
+        .and_then(|r| r.get("storage"))
+        .map(|q| q.0.clone())
+        .expect("the claim requests storage")
+}
+
+/// The first claim template's storage request of a StatefulSet.
+pub fn template_storage(sts: &k8s_openapi::api::apps::v1::StatefulSet) -> String {
+    let templates = sts
+        .spec
+        .as_ref()
+        .and_then(|s| s.volume_claim_templates.as_ref())
+        .expect("the StatefulSet has claim templates");
+    storage_request(templates[0].spec.as_ref())
+}
+
+/// A pod's `controller-revision-hash` label (empty when it has none).
+pub fn pod_revision(p: &k8s_openapi::api::core::v1::Pod) -> String {
+    p.metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get("controller-revision-hash").cloned())
+        .unwrap_or_default()
 }
 
 /// The output's stdout as text.

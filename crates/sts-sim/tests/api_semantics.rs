@@ -323,18 +323,18 @@ async fn graceful_pod_deletion_and_garbage_collection() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    sts_e2e_real_cluster,
+    ignore = "skipped: killing and restarting the API server needs sts-sim"
+)]
 async fn kill_and_restart_keep_the_address_and_the_state() {
     let mut t = E2e::start().await;
-    if t.sim.is_none() {
-        eprintln!("skipped: restarting needs the simulator");
-        return;
-    }
     let cms: Api<ConfigMap> = t.api();
     let created = cms
         .create(&PostParams::default(), &configmap("kept", json!({})))
         .await
         .unwrap();
-    let sim = t.sim.as_mut().unwrap();
+    let sim = t.simulator_mut();
     let addr = sim.addr();
     sim.kill().await;
     assert!(

@@ -124,6 +124,8 @@ async fn python_client_reaches_pods_and_services_through_the_proxy_over_verified
         let mut values: Vec<u64> = counts.values().copied().collect();
         values.dedup();
         assert!(values.len() > 1, "uneven, as kube-proxy's: {counts:?}");
+    } else {
+        eprintln!("skipped: an uneven spread needs sts-sim's seeded endpoint choice");
     }
     // Each pod counted on its own claim exactly the visits that reached it.
     for (pod, n) in &counts {
@@ -243,6 +245,10 @@ fn refused(port: u16) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    sts_e2e_real_cluster,
+    ignore = "skipped: node ports on 127.0.0.1 need sts-sim"
+)]
 async fn a_node_port_service_answers_on_localhost_at_random_and_follows_the_service() {
     let t = E2e::start_with(ClusterOptions {
         node_ports: true,
@@ -250,10 +256,7 @@ async fn a_node_port_service_answers_on_localhost_at_random_and_follows_the_serv
         ..Default::default()
     })
     .await;
-    let Some(sim) = t.sim.as_ref() else {
-        eprintln!("skipped: a real cluster's nodes are not on 127.0.0.1");
-        return;
-    };
+    let sim = t.simulator();
     let manifest =
         visits_app_manifest("web", 3, "Parallel").replace("type: ClusterIP", "type: NodePort");
     deploy(&t, &manifest);
@@ -350,16 +353,17 @@ async fn wait_for_event(t: &E2e, name: &str, reason: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    sts_e2e_real_cluster,
+    ignore = "skipped: allocating a node port needs sts-sim's node ports"
+)]
 async fn a_taken_node_port_becomes_an_event_and_opens_once_free() {
     let t = E2e::start_with(ClusterOptions {
         node_ports: true,
         ..Default::default()
     })
     .await;
-    let Some(sim) = t.sim.as_ref() else {
-        eprintln!("skipped: needs the simulator's node ports");
-        return;
-    };
+    let sim = t.simulator();
     // Another program holds a port in the node-port range.
     let port = sts_sim::nodeports::allocate(sim.state(), &[]);
     let holder = std::net::TcpListener::bind(("127.0.0.1", port)).expect("hold the port");

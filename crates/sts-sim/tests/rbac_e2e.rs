@@ -91,12 +91,13 @@ async fn a_fresh_user_gets_only_what_its_role_grants() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    sts_e2e_real_cluster,
+    ignore = "skipped: impersonating a named user needs sts-sim's users"
+)]
 async fn impersonation_needs_the_impersonate_verb() {
     let e2e = E2e::start().await;
-    if e2e.sim.is_none() {
-        eprintln!("SKIP: impersonating a named user needs the simulator's users");
-        return;
-    }
+    e2e.simulator();
     let alice = e2e.new_user("alice").await;
     // The admin (system:masters) may impersonate: the request is then alice's.
     let as_alice = e2e.kubectl(&["get", "statefulsets", "--as", "alice"]);
@@ -117,6 +118,10 @@ async fn impersonation_needs_the_impersonate_verb() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    sts_e2e_real_cluster,
+    ignore = "skipped: the token file is sts-sim's (--token-auth-file)"
+)]
 async fn tokens_authenticate_and_bad_credentials_get_401() {
     let tokens = sts_sim::authn::parse_token_file("t0k3n-for-bob,bob,1001,\"ops\"\n").unwrap();
     let e2e = E2e::start_with(sts_sim::ClusterOptions {
@@ -124,11 +129,7 @@ async fn tokens_authenticate_and_bad_credentials_get_401() {
         ..Default::default()
     })
     .await;
-    if e2e.sim.is_none() {
-        eprintln!("SKIP: the token file is the simulator's (--token-auth-file)");
-        return;
-    }
-    let sim = e2e.sim.as_ref().unwrap();
+    let sim = e2e.simulator();
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("ca.crt");
     std::fs::write(&ca, sim.ca_pem().unwrap()).unwrap();

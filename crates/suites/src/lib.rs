@@ -28,6 +28,7 @@ use k8s_openapi::api::core::v1::{
 use kube::api::{Api, ListParams, PostParams};
 use serde_json::{json, Value};
 use sts_sim::testing::E2e;
+pub use sts_sim::testing::{Run, Running};
 
 /// One of the three plugins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,30 +130,6 @@ pub fn plugin_path(plugin: Plugin) -> PathBuf {
     }
 }
 
-/// What a finished plugin run printed and returned.
-#[derive(Debug, Clone)]
-pub struct Run {
-    /// Exit code (-1 when killed by a signal).
-    pub code: i32,
-    /// Standard output.
-    pub stdout: String,
-    /// Standard error.
-    pub stderr: String,
-}
-
-impl Run {
-    /// Stdout parsed as JSON (panics with both streams when it is not).
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:?}"))
-    }
-
-    /// Both streams, for assertions on messages wherever they were printed.
-    pub fn all_output(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
 /// A plugin command line with its environment, run as a user would (no `KUBECONFIG` from the
 /// test's environment unless set, `NO_COLOR`, stdin closed).
 #[derive(Debug, Clone)]
@@ -209,11 +186,7 @@ impl Invocation {
             .await
             .unwrap_or_else(|_| panic!("{:?} did not finish within {limit:?}", self.args))
             .expect("plugin output");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::of(&out)
     }
 
     /// Runs to completion within two minutes.
@@ -293,19 +266,7 @@ pub async fn deploy(e2e: &E2e, name: &str, replicas: i32, policy: &str, strategy
     api.create(&PostParams::default(), &sts)
         .await
         .expect("create statefulset");
-    wait_settled(e2e, name, Duration::from_secs(180)).await;
-}
-
-/// Waits until every replica of `name` is Ready and the controller has caught up.
-pub async fn wait_settled(e2e: &E2e, name: &str, timeout: Duration) -> StatefulSet {
-    e2e.wait_for::<StatefulSet, _>(name, timeout, "all replicas ready", |s| {
-        let want = s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
-        let st = s.status.as_ref();
-        st.and_then(|st| st.observed_generation) >= s.metadata.generation
-            && st.and_then(|st| st.ready_replicas).unwrap_or(0) == want
-            && st.map(|st| st.replicas).unwrap_or(0) == want
-    })
-    .await
+    e2e.wait_settled(name, Duration::from_secs(180)).await;
 }
 
 /// Sends `n` visits to a pod through the API server's pod proxy (the app counts them in
@@ -401,137 +362,12 @@ pub fn fingerprint_diff(before: &Fingerprint, after: &Fingerprint) -> Vec<String
 /// Pods of `name` by pod name: (controller-revision-hash, UID, Ready), terminating ones left
 /// out.
 pub async fn pods_of(e2e: &E2e, name: &str) -> BTreeMap<String, (String, String, bool)> {
-    let api: Api<Pod> = e2e.api();
-    api.list(&ListParams::default().labels(&format!("app={name}")))
-        .await
-        .expect("list pods")
-        .items
-        .into_iter()
-        .filter(|p| p.metadata.deletion_timestamp.is_none())
-        .map(|p| {
-            let rev = p
-                .metadata
-                .labels
-                .as_ref()
-                .and_then(|l| l.get("controller-revision-hash").cloned())
-                .unwrap_or_default();
-            (
-                p.metadata.name.clone().unwrap_or_default(),
-                (
-                    rev,
-                    p.metadata.uid.clone().unwrap_or_default(),
-                    pod_ready(&p),
-                ),
-            )
-        })
-        .collect()
-}
-
-/// Whether a pod has condition Ready=True.
-pub fn pod_ready(p: &Pod) -> bool {
-    p.status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-}
-
-/// A plugin process running in the background, its stdout readable line by line.
-pub struct Running {
-    /// The process.
-    pub child: tokio::process::Child,
-    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
-    stdout: std::sync::Arc<std::sync::Mutex<String>>,
+    e2e.pod_states(&format!("app={name}")).await
 }
 
 impl Invocation {
     /// Starts the plugin in the background.
     pub fn spawn(&self) -> Running {
-        use tokio::io::AsyncBufReadExt;
-        let mut child = self.command().spawn().expect("spawn plugin");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        let seen2 = seen.clone();
-        tokio::spawn(async move {
-            let mut lines = tokio::io::BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                seen2
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push_str(&format!("{line}\n"));
-                let _ = tx.send(line);
-            }
-        });
-        Running {
-            child,
-            lines: rx,
-            stdout: seen,
-        }
-    }
-}
-
-impl Running {
-    fn seen(&self) -> String {
-        self.stdout
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// Waits (up to two minutes) for a stdout line containing `text`.
-    pub async fn wait_line(&mut self, text: &str) -> String {
-        let found = tokio::time::timeout(Duration::from_secs(120), async {
-            while let Some(line) = self.lines.recv().await {
-                if line.contains(text) {
-                    return Some(line);
-                }
-            }
-            None
-        })
-        .await;
-        match found {
-            Ok(Some(line)) => line,
-            Ok(None) => panic!(
-                "the plugin exited before printing {text:?}; stdout:\n{}",
-                self.seen()
-            ),
-            Err(_) => panic!(
-                "no line {text:?} within two minutes; stdout so far:\n{}",
-                self.seen()
-            ),
-        }
-    }
-
-    /// Sends SIGINT, as Ctrl-C in a terminal does.
-    pub async fn interrupt(&self) {
-        let pid = self.child.id().expect("still running").to_string();
-        let status = tokio::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .await
-            .expect("kill");
-        assert!(status.success(), "kill -INT {pid}");
-    }
-
-    /// Waits (up to three minutes) for the exit.
-    pub async fn finish(mut self) -> Run {
-        use tokio::io::AsyncReadExt;
-        let mut stderr = self.child.stderr.take().expect("stderr");
-        let mut err = String::new();
-        let status = tokio::time::timeout(Duration::from_secs(180), async {
-            let _ = stderr.read_to_string(&mut err).await;
-            self.child.wait().await
-        })
-        .await
-        .expect("the plugin did not exit within three minutes")
-        .expect("wait");
-        while let Ok(Some(_)) =
-            tokio::time::timeout(Duration::from_millis(300), self.lines.recv()).await
-        {}
-        Run {
-            code: status.code().unwrap_or(-1),
-            stdout: self.seen(),
-            stderr: err,
-        }
+        Running::spawn(self.command())
     }
 }

@@ -572,7 +572,7 @@ async fn bad_input_is_refused_with_a_clear_message_and_changes_nothing() {
         match (c.fault, &faults) {
             (Fault::None, _) => {}
             (_, None) => {
-                eprintln!("skipped {:?}: fault injection needs the simulator", c.what);
+                eprintln!("skipped: {:?} needs sts-sim's fault handle", c.what);
                 continue;
             }
             (Fault::ForbidExec, Some(f)) => f.forbid("create", "pods/exec"),

@@ -134,6 +134,8 @@ async fn installed_plugins_are_listed_run_both_ways_and_complete_from_the_cluste
         // The simulator's kubeconfig points at namespace default: nothing there.
         let (values, _) = complete(&["sts-visits", ""]);
         assert!(values.is_empty(), "{values:?}");
+    } else {
+        eprintln!("skipped: completing contexts and names needs sts-sim's kubeconfig");
     }
     t.cleanup().await;
 

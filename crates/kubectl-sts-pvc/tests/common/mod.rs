@@ -14,6 +14,7 @@ use kube::runtime::wait::await_condition;
 use kube::runtime::watcher;
 use serde_json::{json, Value};
 use sts_sim::testing::E2e;
+pub use sts_sim::testing::Run;
 
 /// One test's cluster and namespace (the shared `sts_sim::testing` harness) plus a backup
 /// directory for `resize`.
@@ -23,25 +24,6 @@ pub struct Env {
     pub client: kube::Client,
     pub ns: String,
     pub backups: tempfile::TempDir,
-}
-
-/// What a plugin run printed and returned.
-#[derive(Debug)]
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
 }
 
 impl Env {
@@ -58,10 +40,6 @@ impl Env {
             backups: tempfile::tempdir().unwrap(),
             e2e,
         }
-    }
-
-    pub fn faults(&self) -> Option<&sts_sim::Faults> {
-        self.e2e.faults()
     }
 
     /// Runs `kubectl-sts-pvc --kubeconfig K -n NS ARGS...`.
@@ -89,11 +67,7 @@ impl Env {
             .output()
             .await
             .expect("run kubectl-sts-pvc");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::of(&out)
     }
 
     pub fn sts_api(&self) -> Api<StatefulSet> {

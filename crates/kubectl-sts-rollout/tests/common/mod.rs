@@ -11,22 +11,14 @@ use std::time::Duration;
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ListParams};
+use kube::api::Api;
 use kube::runtime::watcher;
-use sts_sim::testing::{visits_app_manifest, E2e};
+use sts_sim::testing::{pod_ready, pod_revision, visits_app_manifest, E2e};
+pub use sts_sim::testing::{Run, Running};
 use sts_sim::ClusterOptions;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// The plugin binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_kubectl-sts-rollout");
-
-/// What a finished run printed.
-#[derive(Debug)]
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
 
 /// A test's cluster and namespace.
 pub struct Env {
@@ -88,32 +80,12 @@ impl Env {
             .await
             .expect("plugin did not finish within 2 minutes")
             .expect("plugin output");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::of(&out)
     }
 
     /// Starts the plugin in the background, with its stdout readable line by line.
     pub fn spawn(&self, args: &[&str]) -> Running {
-        let mut child = self.command(args).spawn().expect("spawn plugin");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let seen = Arc::new(Mutex::new(String::new()));
-        let seen2 = seen.clone();
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                seen2.lock().unwrap().push_str(&format!("{line}\n"));
-                let _ = tx.send(line);
-            }
-        });
-        Running {
-            child,
-            lines: rx,
-            stdout: seen,
-        }
+        Running::spawn(self.command(args))
     }
 
     /// Creates the seeds' app (`replicas`, `policy`) with `extra` spec lines and waits until
@@ -132,20 +104,7 @@ impl Env {
             "kubectl apply failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        self.wait_settled(name, Duration::from_secs(60)).await;
-    }
-
-    /// Waits until every pod is Ready and the controller is caught up.
-    pub async fn wait_settled(&self, name: &str, timeout: Duration) -> StatefulSet {
-        self.e2e
-            .wait_for::<StatefulSet, _>(name, timeout, "all replicas ready", |s| {
-                let want = s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
-                let st = s.status.as_ref();
-                st.and_then(|st| st.observed_generation) >= s.metadata.generation
-                    && st.and_then(|st| st.ready_replicas).unwrap_or(0) == want
-                    && st.map(|st| st.replicas).unwrap_or(0) == want
-            })
-            .await
+        self.e2e.wait_settled(name, Duration::from_secs(60)).await;
     }
 
     pub fn sts_api(&self) -> Api<StatefulSet> {
@@ -162,31 +121,7 @@ impl Env {
 
     /// Pods by name: (revision label, uid, ready).
     pub async fn pods(&self) -> BTreeMap<String, (String, String, bool)> {
-        self.pods_api()
-            .list(&ListParams::default())
-            .await
-            .expect("list pods")
-            .items
-            .into_iter()
-            .filter(|p| p.metadata.deletion_timestamp.is_none())
-            .map(|p| {
-                let rev = p
-                    .metadata
-                    .labels
-                    .as_ref()
-                    .and_then(|l| l.get("controller-revision-hash").cloned())
-                    .unwrap_or_default();
-                let ready = p
-                    .status
-                    .as_ref()
-                    .and_then(|s| s.conditions.as_ref())
-                    .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
-                (
-                    p.metadata.name.clone().unwrap_or_default(),
-                    (rev, p.metadata.uid.clone().unwrap_or_default(), ready),
-                )
-            })
-            .collect()
+        self.e2e.pod_states("").await
     }
 
     /// Records, in order, each time a pod shows up Ready on a revision it was not on before.
@@ -201,21 +136,11 @@ impl Env {
                 let Ok(watcher::Event::Apply(p) | watcher::Event::InitApply(p)) = ev else {
                     continue;
                 };
-                let ready = p
-                    .status
-                    .as_ref()
-                    .and_then(|s| s.conditions.as_ref())
-                    .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
-                if !ready || p.metadata.deletion_timestamp.is_some() {
+                if !pod_ready(&p) || p.metadata.deletion_timestamp.is_some() {
                     continue;
                 }
                 let name = p.metadata.name.clone().unwrap_or_default();
-                let rev = p
-                    .metadata
-                    .labels
-                    .as_ref()
-                    .and_then(|l| l.get("controller-revision-hash").cloned())
-                    .unwrap_or_default();
+                let rev = pod_revision(&p);
                 if last.get(&name) != Some(&rev) {
                     if last.contains_key(&name) {
                         log2.lock().unwrap().push((name.clone(), rev.clone()));
@@ -242,69 +167,5 @@ impl Env {
             st.current_revision.clone().unwrap_or_default(),
             st.update_revision.clone().unwrap_or_default(),
         )
-    }
-}
-
-/// A plugin process running in the background.
-pub struct Running {
-    pub child: tokio::process::Child,
-    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
-    stdout: Arc<Mutex<String>>,
-}
-
-impl Running {
-    /// Waits (up to a minute) for a stdout line containing `text`.
-    pub async fn wait_line(&mut self, text: &str) -> String {
-        let fut = async {
-            while let Some(line) = self.lines.recv().await {
-                if line.contains(text) {
-                    return line;
-                }
-            }
-            panic!(
-                "plugin exited before printing {text:?}; stdout:\n{}",
-                self.stdout.lock().unwrap()
-            );
-        };
-        match tokio::time::timeout(Duration::from_secs(60), fut).await {
-            Ok(line) => line,
-            Err(_) => panic!(
-                "no line {text:?} within a minute; stdout so far:\n{}",
-                self.stdout.lock().unwrap()
-            ),
-        }
-    }
-
-    /// Sends SIGINT, like Ctrl-C in a terminal.
-    pub async fn interrupt(&self) {
-        let pid = self.child.id().expect("running").to_string();
-        let status = tokio::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .await
-            .expect("kill");
-        assert!(status.success());
-    }
-
-    /// Waits (up to two minutes) for the exit; returns the code, stdout and stderr.
-    pub async fn finish(mut self) -> Run {
-        let mut stderr = self.child.stderr.take().expect("stderr");
-        let status = tokio::time::timeout(Duration::from_secs(120), self.child.wait())
-            .await
-            .expect("plugin did not exit within 2 minutes")
-            .expect("wait");
-        let mut err = String::new();
-        use tokio::io::AsyncReadExt;
-        let _ = stderr.read_to_string(&mut err).await;
-        // Let the reader task drain what is left.
-        while let Ok(Some(_)) =
-            tokio::time::timeout(Duration::from_millis(200), self.lines.recv()).await
-        {}
-        let out = self.stdout.lock().unwrap().clone();
-        Run {
-            code: status.code().unwrap_or(-1),
-            stdout: out,
-            stderr: err,
-        }
     }
 }

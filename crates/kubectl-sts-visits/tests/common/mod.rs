@@ -5,54 +5,75 @@
 
 use std::time::Duration;
 
+use std::path::Path;
+use std::process::Stdio;
+
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::Value;
+pub use sts_sim::testing::{pod_ready, Run};
 use sts_sim::testing::{stderr, visits_app_manifest, E2e};
 
 /// How long a test waits for the cluster to settle.
 pub const WAIT: Duration = Duration::from_secs(120);
 
-/// What a plugin run printed and returned.
-#[derive(Debug)]
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
+/// The plugin binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_kubectl-sts-visits");
 
-impl Run {
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-}
-
-/// Runs `kubectl-sts-visits ARGS... --kubeconfig K -n NS`.
+/// Runs `kubectl-sts-visits ARGS... --kubeconfig K -n NS` with the test's kubeconfig.
 pub async fn plugin(t: &E2e, args: &[&str]) -> Run {
-    let kc = t.kubeconfig.to_str().unwrap().to_string();
+    plugin_as(t, &t.kubeconfig, args).await
+}
+
+/// Runs `kubectl-sts-visits ARGS... --kubeconfig KUBECONFIG -n NS` (another user's
+/// kubeconfig, in the test namespace).
+pub async fn plugin_as(t: &E2e, kubeconfig: &Path, args: &[&str]) -> Run {
+    plugin_raw(&in_namespace(t, kubeconfig, args)).await
+}
+
+fn in_namespace<'a>(t: &'a E2e, kubeconfig: &'a Path, args: &[&'a str]) -> Vec<&'a str> {
     let mut all: Vec<&str> = args.to_vec();
-    all.extend(["--kubeconfig", &kc, "-n", &t.namespace]);
-    plugin_raw(&all).await
+    all.extend([
+        "--kubeconfig",
+        kubeconfig.to_str().expect("kubeconfig path is UTF-8"),
+        "-n",
+        &t.namespace,
+    ]);
+    all
+}
+
+/// Starts `kubectl-sts-visits ARGS... --kubeconfig K -n NS` in the background with stdout
+/// and stderr piped (for `--watch` and Ctrl-C).
+pub fn spawn_plugin(t: &E2e, args: &[&str]) -> tokio::process::Child {
+    tokio::process::Command::new(BIN)
+        .args(in_namespace(t, &t.kubeconfig, args))
+        .env("NO_COLOR", "1")
+        .env_remove("KUBECONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn kubectl-sts-visits")
+}
+
+/// Sends SIGINT to a spawned plugin, as Ctrl-C in a terminal does.
+pub fn ctrl_c(child: &tokio::process::Child) {
+    let pid = child.id().expect("still running").to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success(), "kill -INT {pid}");
 }
 
 /// Runs the plugin with exactly `args`.
 pub async fn plugin_raw(args: &[&str]) -> Run {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-sts-visits"))
+    let out = tokio::process::Command::new(BIN)
         .args(args)
         .env("NO_COLOR", "1")
         .env_remove("KUBECONFIG")
         .output()
         .await
         .expect("run kubectl-sts-visits");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::of(&out)
 }
 
 /// The seeds' app with extra container env vars and a different image.
@@ -141,17 +162,9 @@ pub fn count_in(t: &E2e, pod: &str) -> u64 {
 /// Waits until `pod` exists with a UID other than `old_uid` and is Ready.
 pub async fn wait_replaced_and_ready(t: &E2e, pod: &str, old_uid: &str) -> Pod {
     t.wait_for::<Pod, _>(pod, WAIT, &format!("{pod} replaced and Ready"), |p| {
-        p.metadata.uid.as_deref() != Some(old_uid) && is_ready(p)
+        p.metadata.uid.as_deref() != Some(old_uid) && pod_ready(p)
     })
     .await
-}
-
-/// Whether the pod's Ready condition is True.
-pub fn is_ready(p: &Pod) -> bool {
-    p.status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
 /// Items of a `StatefulSetVisits` document for one StatefulSet, by ordinal.
