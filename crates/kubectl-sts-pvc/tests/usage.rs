@@ -94,12 +94,13 @@ async fn usage_matches_what_the_app_wrote() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sts_e2e_real_cluster,
+    ignore = "skipped: needs sts-sim's fault handle (exec latency)"
+)]
 async fn usage_marks_a_pod_that_does_not_answer_within_the_timeout() {
     let env = Env::start().await;
-    let Some(faults) = env.faults() else {
-        eprintln!("skipped: needs the simulator's fault injection (exec latency)");
-        return;
-    };
+    let faults = env.e2e.sim_faults();
     env.create_sts(sts_manifest("web", 3, &[("data", "64Mi")]))
         .await;
     env.wait_ready("web", 3).await;
@@ -149,12 +150,13 @@ async fn usage_marks_a_pod_that_does_not_answer_within_the_timeout() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sts_e2e_real_cluster,
+    ignore = "skipped: needs sts-sim's fault handle (request latency)"
+)]
 async fn usage_marks_the_rows_of_a_kubelet_that_does_not_answer() {
     let env = Env::start().await;
-    let Some(faults) = env.faults() else {
-        eprintln!("skipped: needs the simulator's fault injection (request latency)");
-        return;
-    };
+    let faults = env.e2e.sim_faults();
     env.create_sts(sts_manifest("web", 2, &[("data", "64Mi")]))
         .await;
     env.wait_ready("web", 2).await;
@@ -198,12 +200,13 @@ async fn usage_marks_the_rows_of_a_kubelet_that_does_not_answer() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sts_e2e_real_cluster,
+    ignore = "skipped: needs sts-sim's fault handle (forbidden verbs)"
+)]
 async fn usage_refused_exec_names_the_permission_and_the_fix() {
     let env = Env::start().await;
-    let Some(faults) = env.faults() else {
-        eprintln!("skipped: needs the simulator's fault injection (forbidden verbs)");
-        return;
-    };
+    let faults = env.e2e.sim_faults();
     env.create_sts(sts_manifest("web", 1, &[("data", "64Mi")]))
         .await;
     env.wait_ready("web", 1).await;
