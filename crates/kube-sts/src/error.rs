@@ -163,6 +163,22 @@ pub enum Error {
         message: String,
     },
 
+    /// An annotation kubectl sts keeps on an object (anyone allowed to patch the object can
+    /// edit it) does not hold what kubectl sts writes there.
+    #[error("{kind} {name:?} in namespace {namespace:?} has an invalid {annotation} annotation: {problem}")]
+    BadAnnotation {
+        /// Kind of the object (`statefulset`).
+        kind: &'static str,
+        /// Object name.
+        name: String,
+        /// Its namespace.
+        namespace: String,
+        /// The annotation key.
+        annotation: &'static str,
+        /// What is wrong with the value.
+        problem: String,
+    },
+
     /// A failure that does not fit elsewhere (decode errors, exec transport).
     #[error("{0}")]
     Other(String),
@@ -304,6 +320,15 @@ impl Error {
             Error::Invalid { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
             Error::Incomplete { hint, .. } => Some(hint.clone()),
             Error::Timeout { .. } => Some("raise --timeout or check the cluster's events".into()),
+            Error::BadAnnotation {
+                kind,
+                name,
+                namespace,
+                annotation,
+                ..
+            } => Some(format!(
+                "remove it (the {kind} itself is not changed) with: kubectl annotate {kind} {name} {annotation}- -n {namespace}"
+            )),
             _ => None,
         }
     }

@@ -224,7 +224,7 @@ fn merge_options(opts: &RunOptions, state: &RolloutState) -> Result<RunOptions> 
     if o.data_check.is_none() {
         if let Some(saved) = &state.data_check {
             o.data_check = Some(saved.to_request().map_err(|e| {
-                Error::invalid(e, "or drop it with: kubectl sts-rollout resume NAME --data-check --path FILE (or --http/--metric)")
+                Error::invalid(e.to_string(), "or drop it with: kubectl sts-rollout resume NAME --data-check --path FILE (or --http/--metric)")
             })?);
         }
     }
@@ -320,6 +320,8 @@ pub async fn set_partition(
 ) -> Result<Outcome> {
     let ctx = Ctx::new(target, name)?;
     let sts = ctx.get().await?;
+    // Replaces any rollout state, but never one it cannot read: that is someone's edit.
+    RolloutState::of(&sts)?;
     check_strategy_flags(&sts, name, opts)?;
     let replicas = identity::desired_replicas(&sts);
     plan::check_partition(partition, replicas)?;
@@ -393,7 +395,7 @@ pub async fn start(
     check_strategy_flags(&sts, name, opts)?;
     let replicas = identity::desired_replicas(&sts);
     let strategy = model::strategy(&sts);
-    if let Some(state) = RolloutState::of(&sts) {
+    if let Some(state) = RolloutState::of(&sts)? {
         return Err(Error::refused(
             format!(
                 "a rollout of statefulset {name:?} is already in progress ({} of {} steps done{})",
@@ -472,7 +474,7 @@ pub async fn pause(target: &Target, name: &str, dry_run: bool) -> Result<Outcome
     let replicas = identity::desired_replicas(&sts);
     let strategy = model::strategy(&sts);
     let current = model::partition(&sts);
-    let mut state = RolloutState::of(&sts).unwrap_or_else(|| RolloutState {
+    let mut state = RolloutState::of(&sts)?.unwrap_or_else(|| RolloutState {
         partitions: vec![current],
         partition: current,
         max_unavailable: 1,
@@ -529,7 +531,7 @@ pub async fn resume(
     let sts = ctx.get().await?;
     check_strategy_flags(&sts, name, opts)?;
     let replicas = identity::desired_replicas(&sts);
-    let state = RolloutState::of(&sts);
+    let state = RolloutState::of(&sts)?;
     let mut next = match (partition, state) {
         (Some(p), state) => {
             plan::check_partition(p, replicas)?;
@@ -584,7 +586,7 @@ pub async fn promote(
     let sts = ctx.get().await?;
     let strategy = model::strategy(&sts);
     let current = model::partition(&sts);
-    let state = RolloutState::of(&sts);
+    let state = RolloutState::of(&sts)?;
     if let Some(s) = &state {
         if s.paused {
             return Err(Error::invalid(
@@ -1011,6 +1013,8 @@ pub async fn undo(
 ) -> Result<Outcome> {
     let ctx = Ctx::new(target, name)?;
     let sts = ctx.get().await?;
+    // Undo removes the rollout state; one it cannot read is refused with the way to drop it.
+    RolloutState::of(&sts)?;
     let revs = ctx.revisions(&sts).await?;
     let pods: Api<Pod> = Api::namespaced(target.client.clone(), &ctx.namespace);
     let selector = sts
@@ -1223,7 +1227,7 @@ pub async fn status(target: &Target, name: &str) -> Result<RolloutStatus> {
     let ctx = Ctx::new(target, name)?;
     let snap = crate::read::snapshot(target, name).await?;
     let extras = extras(&ctx, &snap.statefulset).await;
-    Ok(status::status(&snap, &extras, jiff::Timestamp::now()))
+    status::status(&snap, &extras, jiff::Timestamp::now())
 }
 
 async fn extras(ctx: &Ctx, sts: &StatefulSet) -> Extras {
@@ -1259,7 +1263,7 @@ pub async fn watch_status(
     let ctx = Ctx::new(target, name)?;
     let snap = crate::read::snapshot(target, name).await?;
     let extras = extras(&ctx, &snap.statefulset).await;
-    let mut last = status::status(&snap, &extras, jiff::Timestamp::now());
+    let mut last = status::status(&snap, &extras, jiff::Timestamp::now())?;
     render(&last);
     let mut revisions = snap.revisions.clone();
     let interrupted = driver::listen_for_interrupt();
@@ -1307,7 +1311,7 @@ pub async fn watch_status(
             events: vec![],
             taken_at: jiff::Timestamp::now(),
         };
-        let now = status::status(&snap, &extras, jiff::Timestamp::now());
+        let now = status::status(&snap, &extras, jiff::Timestamp::now())?;
         let changed = serde_json::to_value(&now).ok() != serde_json::to_value(&last).ok();
         if changed {
             render(&now);

@@ -203,10 +203,11 @@ pub fn foreign_change(
     if generation < our_generation {
         return None; // an event from before our own patch
     }
-    if let Some(state) = super::state::RolloutState::of(sts) {
-        if state.paused {
-            return Some(Stop::PausedElsewhere);
-        }
+    match super::state::RolloutState::of(sts) {
+        Ok(Some(state)) if state.paused => return Some(Stop::PausedElsewhere),
+        Ok(_) => {}
+        // Our annotation was overwritten with something we cannot read: someone else's edit.
+        Err(e) => return Some(Stop::ConcurrentEdit(e.to_string())),
     }
     if let Some(expected) = our_partition {
         let actual = model::partition(sts);
