@@ -1012,3 +1012,58 @@ async fn a_malformed_rollout_annotation_is_refused_with_the_fix() {
     let run = env.plugin(&["status", "web"]).await;
     assert_eq!(run.code, 0, "{run:?}");
 }
+
+#[tokio::test]
+async fn request_timeout_bounds_requests_but_never_cuts_the_watches() {
+    let env = Env::start().await;
+    let Some(faults) = env.e2e.faults().cloned() else {
+        println!("skipped: counting requests needs the simulator's request counts");
+        return;
+    };
+    // The simulator sends a BOOKMARK on every watch each second (a real API server, about each
+    // minute): a request timeout shorter than that leaves every watch quiet for longer than
+    // the timeout, and each step waits minReadySeconds (6 s) with nothing else changing.
+    let request_timeout = sts_sim::watch::BOOKMARK_INTERVAL.mul_f64(0.7);
+    let request_timeout = format!("{}ms", request_timeout.as_millis());
+    env.deploy("web", 2, "  minReadySeconds: 6\n").await;
+    faults.reset_counts();
+    let started = std::time::Instant::now();
+    let run = env
+        .plugin(&[
+            "start",
+            "web",
+            "--image",
+            V2,
+            "--steps",
+            "1,100%",
+            "--request-timeout",
+            &request_timeout,
+        ])
+        .await;
+    let took = started.elapsed();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("statefulset rolling update complete 2 pods at revision"),
+        "{run:?}"
+    );
+    assert!(
+        took >= Duration::from_secs(12),
+        "two steps of minReadySeconds 6 took only {took:?}: the test proves nothing"
+    );
+    // One WATCH each for the whole run. With the request timeout as the watches' read timeout
+    // (before this test), this run opened 7 pod and 6 StatefulSet watches.
+    for resource in ["pods", "statefulsets"] {
+        let watches = faults.count("watch", resource);
+        assert_eq!(
+            watches,
+            1,
+            "{watches} {resource} watches in {took:?}: {:?}",
+            faults.request_counts()
+        );
+    }
+    for (pod, (rev, _, ready)) in env.pods().await {
+        assert_eq!(rev, Env::revisions(&env.sts("web").await).1, "{pod}");
+        assert!(ready, "{pod}");
+    }
+}

@@ -722,13 +722,7 @@ async fn drive(
             .as_ref()
             .map(|r| super::data::visits_reader(&ctx.target, &sts, r.clone())),
     };
-    let mut d = Driver::open(
-        ctx.target.client.clone(),
-        &sts,
-        interrupted,
-        opts.progress,
-        checks,
-    );
+    let mut d = Driver::open(&ctx.target, &sts, interrupted, opts.progress, checks);
     let mut state = state;
     // Nothing has changed yet if the first patch fails: report it, pause nothing.
     if let Some(ops) = first_patch {
@@ -1087,13 +1081,7 @@ pub async fn undo(
         return Ok(Outcome::Done);
     }
     let interrupted = driver::listen_for_interrupt();
-    let mut d = Driver::open(
-        target.client.clone(),
-        &sts,
-        interrupted,
-        opts.progress,
-        Checks::default(),
-    );
+    let mut d = Driver::open(target, &sts, interrupted, opts.progress, Checks::default());
     undo_with(&ctx, &mut d, &rev, true, opts).await?;
     Ok(Outcome::Done)
 }
@@ -1268,7 +1256,7 @@ pub async fn watch_status(
     let mut revisions = snap.revisions.clone();
     let interrupted = driver::listen_for_interrupt();
     let mut d = Driver::open(
-        target.client.clone(),
+        target,
         &snap.statefulset,
         interrupted,
         false,

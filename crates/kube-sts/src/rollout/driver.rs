@@ -25,6 +25,7 @@ use super::model::{self, StrategyKind};
 use super::patch;
 use super::plan::{HttpCheck, Step};
 use crate::api::{self, CallError};
+use crate::cli::target::Target;
 use crate::error::{Error, Result, Subject};
 use crate::k8s::identity;
 use crate::k8s::ports;
@@ -350,25 +351,29 @@ pub fn listen_for_interrupt() -> tokio::sync::watch::Receiver<bool> {
 }
 
 impl Driver {
-    /// Opens both watches for `sts` (already read).
+    /// Opens both watches for `sts` (already read). The watches use the target's watch client,
+    /// which `--request-timeout` does not cut; every other request uses its bounded client.
     pub fn open(
-        client: Client,
+        target: &Target,
         sts: &StatefulSet,
         interrupted: tokio::sync::watch::Receiver<bool>,
         progress: bool,
         checks: Checks,
     ) -> Driver {
+        let client = target.client.clone();
         let namespace = sts.metadata.namespace.clone().unwrap_or_default();
         let name = sts.metadata.name.clone().unwrap_or_default();
         let sts_api: Api<StatefulSet> = Api::namespaced(client.clone(), &namespace);
         let pods_api: Api<Pod> = Api::namespaced(client.clone(), &namespace);
+        let watch_sts: Api<StatefulSet> = Api::namespaced(target.watch_client.clone(), &namespace);
+        let watch_pods: Api<Pod> = Api::namespaced(target.watch_client.clone(), &namespace);
         let selector = sts
             .spec
             .as_ref()
             .map(|s| crate::k8s::selectors::selector_string(&s.selector))
             .unwrap_or_default();
         let sts_stream = watcher::watcher(
-            sts_api.clone(),
+            watch_sts,
             watcher::Config::default().fields(&format!("metadata.name={name}")),
         )
         .default_backoff()
@@ -377,7 +382,7 @@ impl Driver {
         if !selector.is_empty() {
             pod_config = pod_config.labels(&selector);
         }
-        let pod_stream = watcher::watcher(pods_api.clone(), pod_config)
+        let pod_stream = watcher::watcher(watch_pods, pod_config)
             .default_backoff()
             .map(Change::Pod);
         Driver {
