@@ -163,6 +163,27 @@ pub enum Error {
         message: String,
     },
 
+    /// A rollout step cannot finish: a pod on the update revision cannot become Ready, or a
+    /// `--check-http` or `--data-check` failed. The text names the step and the pod.
+    #[error("{0}")]
+    StepFailed(String),
+
+    /// A rollout step passed its deadline; the text names the stuck pods, their state and events.
+    #[error("{0}")]
+    StepTimedOut(String),
+
+    /// Someone else changed the StatefulSet during a rollout; nothing of theirs was overwritten.
+    #[error("concurrent edit detected: {0}")]
+    ConcurrentEdit(String),
+
+    /// `kubectl sts-rollout pause` ran in another process while this one drove the rollout.
+    #[error("the rollout was paused by another process")]
+    PausedElsewhere,
+
+    /// Ctrl-C while waiting.
+    #[error("interrupted")]
+    Interrupted,
+
     /// An annotation kubectl sts keeps on an object (anyone allowed to patch the object can
     /// edit it) does not hold what kubectl sts writes there.
     #[error("{kind} {name:?} in namespace {namespace:?} has an invalid {annotation} annotation: {problem}")]
@@ -320,6 +341,9 @@ impl Error {
             Error::Invalid { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
             Error::Incomplete { hint, .. } => Some(hint.clone()),
             Error::Timeout { .. } => Some("raise --timeout or check the cluster's events".into()),
+            Error::ConcurrentEdit(_) => Some(
+                "look at it with `kubectl sts-rollout status NAME`; take over from there with `kubectl sts-rollout resume NAME --partition N`, or roll back with `kubectl sts-rollout undo NAME`".into(),
+            ),
             Error::BadAnnotation {
                 kind,
                 name,

@@ -363,7 +363,7 @@ pub async fn set_partition(
     if opts.no_wait {
         driver::patch_sts(&ctx.api, name, &ctx.namespace, &ops)
             .await
-            .map_err(stop_error)?;
+            .map_err(Error::from)?;
         say(&format!(
             "statefulset.apps/{name} partition set to {partition}"
         ));
@@ -511,7 +511,7 @@ pub async fn pause(target: &Target, name: &str, dry_run: bool) -> Result<Outcome
     }
     driver::patch_sts(&ctx.api, name, &ctx.namespace, &ops)
         .await
-        .map_err(stop_error)?;
+        .map_err(Error::from)?;
     say(&format!("statefulset.apps/{name} paused"));
     if strategy == StrategyKind::OnDelete {
         say("note: OnDelete: nothing is replaced unless a pod is deleted; kubectl sts-rollout stops deleting pods");
@@ -595,7 +595,7 @@ pub async fn promote(
             ));
         }
         if strategy == StrategyKind::RollingUpdate && s.partition != current {
-            return Err(stop_error(Stop::ConcurrentEdit(format!(
+            return Err(Error::from(Stop::ConcurrentEdit(format!(
                 "spec.updateStrategy.rollingUpdate.partition is {current}, but kubectl sts-rollout last set it to {}: someone else changed it; not overwriting",
                 s.partition
             ))));
@@ -691,18 +691,6 @@ async fn continue_steps(
     .await
 }
 
-/// Turns a stop outside a driven run into an error.
-fn stop_error(stop: Stop) -> Error {
-    match stop {
-        Stop::Api(e) => e,
-        Stop::ConcurrentEdit(text) => Error::refused(
-            format!("concurrent edit detected: {text}"),
-            "look at it with `kubectl sts-rollout status NAME`; take over from there with `kubectl sts-rollout resume NAME --partition N`, or roll back with `kubectl sts-rollout undo NAME`",
-        ),
-        other => Error::Other(other.to_string()),
-    }
-}
-
 /// Runs the steps of `state` (after applying `first_patch`), handling every kind of stop.
 #[allow(clippy::too_many_arguments)]
 async fn drive(
@@ -726,7 +714,7 @@ async fn drive(
     let mut state = state;
     // Nothing has changed yet if the first patch fails: report it, pause nothing.
     if let Some(ops) = first_patch {
-        d.patch(&ops).await.map_err(stop_error)?;
+        d.patch(&ops).await.map_err(Error::from)?;
     }
     let result = run_plan(ctx, &mut d, &sts, from, &mut state, opts, first_line).await;
     let stop = match result {
@@ -746,7 +734,7 @@ async fn drive(
             d.ui.clear();
             Err(Error::Incomplete {
                 step: format!("stopped at {step_text}"),
-                source: Box::new(stop_error(stop)),
+                source: Box::new(Error::from(stop)),
                 hint: format!(
                     "nothing was changed by this stop; see: kubectl sts-rollout status {} -n {}",
                     ctx.name, ctx.namespace
@@ -769,7 +757,7 @@ async fn drive(
                         "{step_text} failed and was rolled back to revision {} ({})",
                         rev.number, rev.name
                     ),
-                    source: Box::new(Error::Other(why)),
+                    source: Box::new(Error::from(stop)),
                     hint: format!(
                         "every pod runs revision {} again; see: kubectl sts-rollout history {} -n {}",
                         rev.number, ctx.name, ctx.namespace
@@ -796,10 +784,7 @@ async fn drive(
                 Stop::Interrupted => Ok(Outcome::Interrupted),
                 other => Err(Error::Incomplete {
                     step: format!("rollout stopped at {step_text}"),
-                    source: Box::new(match other {
-                        Stop::Api(e) => e,
-                        o => Error::Other(o.to_string()),
-                    }),
+                    source: Box::new(Error::from(other)),
                     hint: format!(
                         "see the pods with: kubectl sts-rollout status {} -n {}",
                         ctx.name, ctx.namespace
@@ -810,6 +795,13 @@ async fn drive(
     }
 }
 
+/// The StatefulSet was deleted while a rollout drove it (its watch said so).
+fn gone(name: &str, namespace: &str) -> Error {
+    Error::NotFound {
+        subject: Subject::object("get", "statefulset", name, Some(namespace)),
+    }
+}
+
 /// Freezes the StatefulSet: partition = replicas (RollingUpdate) and the state marked paused.
 async fn pause_here(
     d: &mut Driver,
@@ -817,7 +809,7 @@ async fn pause_here(
     resume_at: i32,
 ) -> std::result::Result<i32, Error> {
     let Some(sts) = d.sts().cloned() else {
-        return Err(Error::Other("the StatefulSet is gone".into()));
+        return Err(gone(&d.name, &d.namespace));
     };
     let replicas = identity::desired_replicas(&sts);
     state.paused = true;
@@ -831,7 +823,7 @@ async fn pause_here(
         StrategyKind::OnDelete => vec![],
     };
     ops.extend(state_ops(&sts, Some(state)));
-    d.patch(&ops).await.map_err(stop_error)?;
+    d.patch(&ops).await.map_err(Error::from)?;
     Ok(if model::strategy(&sts) == StrategyKind::RollingUpdate {
         replicas
     } else {
@@ -843,7 +835,7 @@ async fn rollback_target(ctx: &Ctx, d: &Driver, state: &RolloutState) -> Result<
     let sts = d
         .sts()
         .cloned()
-        .ok_or_else(|| Error::Other("the StatefulSet is gone".into()))?;
+        .ok_or_else(|| gone(&ctx.name, &ctx.namespace))?;
     let revs = ctx.revisions(&sts).await?;
     if let Some(prev) = &state.previous_revision {
         if let Some(r) = revs.iter().find(|r| &r.name == prev) {
@@ -1062,7 +1054,7 @@ pub async fn undo(
         if !ops.is_empty() {
             driver::patch_sts(&ctx.api, name, &ctx.namespace, &ops)
                 .await
-                .map_err(stop_error)?;
+                .map_err(Error::from)?;
         }
         if !ops.iter().any(|o| o["path"] == "/spec/template") {
             say(&format!("statefulset.apps/{name} skipped rollback (current template already matches revision {})", rev.number));
@@ -1131,7 +1123,7 @@ async fn undo_with(
     let ops = undo_ops(&sts, rev, force);
     let changed_template = ops.iter().any(|o| o["path"] == "/spec/template");
     if !ops.is_empty() {
-        d.patch(&ops).await.map_err(stop_error)?;
+        d.patch(&ops).await.map_err(Error::from)?;
     }
     if changed_template {
         d.ui.say(&format!("statefulset.apps/{} rolled back", ctx.name));
@@ -1148,7 +1140,7 @@ async fn undo_with(
             rev.number
         ));
     }
-    let observed = d.await_observed(opts.timeout).await.map_err(stop_error)?;
+    let observed = d.await_observed(opts.timeout).await.map_err(Error::from)?;
     let stuck = stuck_pods(
         &observed,
         &d.live.pods.values().cloned().collect::<Vec<_>>(),
@@ -1201,7 +1193,7 @@ async fn undo_with(
     .await
     .map_err(|s| match s {
         Stop::Timeout(t) => Error::Timeout { what: t },
-        other => stop_error(other),
+        other => Error::from(other),
     })?;
     d.ui.say(&format!(
         "rollback complete: {replicas} pods at revision {} ({})",
