@@ -1143,7 +1143,7 @@ async fn undo_with(
     let observed = d.await_observed(opts.timeout).await.map_err(Error::from)?;
     let stuck = stuck_pods(
         &observed,
-        &d.live.pods.values().cloned().collect::<Vec<_>>(),
+        &d.live.pods.objects().values().cloned().collect::<Vec<_>>(),
         &rev.name,
     );
     let pods: Api<Pod> = Api::namespaced(ctx.target.client.clone(), &ctx.namespace);
@@ -1283,7 +1283,7 @@ pub async fn watch_status(
         }
         let snap = crate::read::snapshot::Snapshot {
             statefulset: sts,
-            pods: d.live.pods.values().cloned().collect(),
+            pods: d.live.pods.objects().values().cloned().collect(),
             claims: vec![],
             revisions: revisions.clone(),
             volumes: None,

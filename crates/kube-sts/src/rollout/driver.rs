@@ -24,6 +24,7 @@ use serde_json::Value;
 use super::model::{self, StrategyKind};
 use super::patch;
 use super::plan::{HttpCheck, Step};
+use crate::api::watch_store::WatchStore;
 use crate::api::{self, CallError};
 use crate::cli::target::Target;
 use crate::error::{Error, Result, Subject};
@@ -250,10 +251,8 @@ enum Change {
 pub struct Live {
     /// The StatefulSet, once listed.
     pub sts: Option<StatefulSet>,
-    /// Its pods by name, once listed.
-    pub pods: BTreeMap<String, Pod>,
-    pending_pods: BTreeMap<String, Pod>,
-    pods_synced: bool,
+    /// Its pods, by name once listed.
+    pub pods: WatchStore<Pod>,
 }
 
 /// How the driver talks to the user: lines on stdout, per-pod spinners on a terminal.
@@ -425,23 +424,7 @@ impl Driver {
             Change::Sts(Ok(Event::Delete(_))) => self.live.sts = None,
             Change::Sts(_) => {}
             Change::Pod(Ok(ev)) => {
-                let name_of = |p: &Pod| p.metadata.name.clone().unwrap_or_default();
-                match ev {
-                    Event::Apply(p) => {
-                        self.live.pods.insert(name_of(&p), p);
-                    }
-                    Event::Delete(p) => {
-                        self.live.pods.remove(&name_of(&p));
-                    }
-                    Event::Init => self.live.pending_pods.clear(),
-                    Event::InitApply(p) => {
-                        self.live.pending_pods.insert(name_of(&p), p);
-                    }
-                    Event::InitDone => {
-                        self.live.pods = std::mem::take(&mut self.live.pending_pods);
-                        self.live.pods_synced = true;
-                    }
-                }
+                self.live.pods.apply(ev);
             }
             // Errors are retried by the watcher with backoff; a relist follows.
             Change::Pod(Err(_)) => {}
@@ -493,7 +476,7 @@ impl Driver {
                 if let Some(stop) = foreign_change(sts, self.our_generation, self.our_partition) {
                     return Err(stop);
                 }
-                if model::observed(sts) && self.live.pods_synced {
+                if model::observed(sts) && self.live.pods.synced() {
                     return Ok(sts.clone());
                 }
             }
@@ -540,7 +523,7 @@ impl Driver {
 
     /// Whether both watches have listed.
     pub fn synced(&self) -> bool {
-        self.live.sts.is_some() && self.live.pods_synced
+        self.live.sts.is_some() && self.live.pods.synced()
     }
 
     /// Waits for any change (or the deadline, or Ctrl-C).
@@ -578,13 +561,17 @@ impl Driver {
         let mut last_progress: Option<StepProgress> = None;
         loop {
             let mut wake = None;
-            if let (Some(sts), true) = (self.fresh_sts(), self.live.pods_synced) {
+            if let (Some(sts), true) = (self.fresh_sts(), self.live.pods.synced()) {
                 if let Some(stop) = foreign_change(sts, self.our_generation, self.our_partition) {
                     return Err(stop);
                 }
                 let sts = sts.clone();
-                let progress =
-                    step_progress(&sts, &self.live.pods, &step.covered, Timestamp::now());
+                let progress = step_progress(
+                    &sts,
+                    self.live.pods.objects(),
+                    &step.covered,
+                    Timestamp::now(),
+                );
                 for p in &progress.pods {
                     let (text, finished) = match &p.phase {
                         PodPhase::Waiting => ("waiting".to_string(), false),
@@ -620,7 +607,7 @@ impl Driver {
                 if strategy == StrategyKind::OnDelete {
                     for (pod, uid) in next_deletions(&progress, max_unavailable, &deleted) {
                         let ordinal = identity::ordinal_after(&pod, &self.name).unwrap_or(-1);
-                        if let Some(obj) = self.live.pods.get(&pod).cloned() {
+                        if let Some(obj) = self.live.pods.objects().get(&pod).cloned() {
                             if let Some(value) = self.read_before(obj).await {
                                 before.insert(ordinal, Some(value));
                             }
@@ -654,7 +641,13 @@ impl Driver {
         let mut out = BTreeMap::new();
         for &o in ordinals {
             let name = identity::pod_name(&self.name, o);
-            if let Some(pod) = self.live.pods.get(&name).filter(|p| model::is_ready(p)) {
+            if let Some(pod) = self
+                .live
+                .pods
+                .objects()
+                .get(&name)
+                .filter(|p| model::is_ready(p))
+            {
                 if let Some(value) = self.read_before(pod.clone()).await {
                     out.insert(o, Some(value));
                 }
@@ -721,7 +714,7 @@ impl Driver {
         p: &PodProgress,
         before: Option<u64>,
     ) -> std::result::Result<(), Stop> {
-        let Some(pod) = self.live.pods.get(&p.pod).cloned() else {
+        let Some(pod) = self.live.pods.objects().get(&p.pod).cloned() else {
             return Ok(());
         };
         if let Some(check) = &self.checks.http {
