@@ -15,7 +15,7 @@ use kube_sts::render::outcome::{finish, ExitMode};
 use kube_sts::rollout::commands::{self, Outcome, RunOptions, StartArgs};
 use kube_sts::rollout::patch::{parse_env, parse_image};
 use kube_sts::rollout::plan::{parse_http_check, parse_steps};
-use kube_sts::rollout::{history, history_view, status};
+use kube_sts::rollout::{history, history_view, status, view};
 use kube_sts::visits::metrics::MetricSelector;
 use kube_sts::visits::parse::Format;
 use kube_sts::visits::source::{HttpSource, SourceRequest};
@@ -255,7 +255,7 @@ impl RunArgs {
             rollback_on_failure: self.rollback_on_failure,
             max_unavailable,
             max_unavailable_explicit: self.max_unavailable.is_some(),
-            progress,
+            report: view::printer(progress),
         })
     }
 }
@@ -360,7 +360,9 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
             let opts = run.options(&stepping, false, out.progress)?;
             commands::start(&target, &name, &args, &opts).await
         }
-        Command::Pause { name, dry_run } => commands::pause(&target, &name, dry_run).await,
+        Command::Pause { name, dry_run } => {
+            commands::pause(&target, &name, dry_run, &view::printer(out.progress)).await
+        }
         Command::Resume {
             name,
             partition,

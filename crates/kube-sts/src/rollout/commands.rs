@@ -13,12 +13,14 @@ use serde_json::Value;
 
 use super::data_sources::SavedDataCheck;
 use super::driver::{self, Checks, Driver, Stop};
+use super::events::{silent, Progress, Reporter};
 use super::history::{self, HistoryRow};
 use super::model::{self, Revision, StrategyKind};
 use super::patch::{self, EnvChange, ImageChange};
 use super::plan::{self, HttpCheck, Plan, StepOptions, StepSpec};
 use super::state::{RolloutState, STATE_ANNOTATION};
 use super::status::{self, Extras, RolloutStatus};
+use super::view;
 use crate::cli::target::Target;
 use crate::error::{Error, Result, Subject};
 use crate::k8s::identity;
@@ -50,8 +52,8 @@ pub struct RunOptions {
     /// Whether the user said `--max-unavailable` (refused under RollingUpdate, where the
     /// controller paces the replacements).
     pub max_unavailable_explicit: bool,
-    /// Spinners on stderr.
-    pub progress: bool,
+    /// Where the run's progress goes.
+    pub report: Reporter,
 }
 
 impl Default for RunOptions {
@@ -67,7 +69,7 @@ impl Default for RunOptions {
             rollback_on_failure: false,
             max_unavailable: 1,
             max_unavailable_explicit: false,
-            progress: false,
+            report: view::printer(false),
         }
     }
 }
@@ -100,17 +102,34 @@ struct Ctx {
     namespace: String,
     name: String,
     api: Api<StatefulSet>,
+    report: Reporter,
 }
 
 impl Ctx {
-    fn new(target: &Target, name: &str) -> Result<Ctx> {
+    fn new(target: &Target, name: &str, report: &Reporter) -> Result<Ctx> {
         let namespace = target.single_namespace("kubectl sts-rollout")?.to_string();
         Ok(Ctx {
             api: Api::namespaced(target.client.clone(), &namespace),
             target: target.clone(),
             namespace,
             name: name.to_string(),
+            report: report.clone(),
         })
+    }
+
+    /// A line of the account on stdout.
+    fn say(&self, line: impl Into<String>) {
+        (self.report)(Progress::Line(line.into()));
+    }
+
+    /// A line on stderr.
+    fn notice(&self, line: impl Into<String>) {
+        (self.report)(Progress::Notice(line.into()));
+    }
+
+    /// Text on stdout as it is.
+    fn text(&self, text: impl Into<String>) {
+        (self.report)(Progress::Text(text.into()));
     }
 
     async fn get(&self) -> Result<StatefulSet> {
@@ -169,10 +188,6 @@ impl Ctx {
             .ok()
             .map(|v| v.git_version)
     }
-}
-
-fn say(line: &str) {
-    println!("{line}");
 }
 
 fn step_options(opts: &RunOptions) -> StepOptions {
@@ -276,17 +291,14 @@ fn build_plan(
     }
 }
 
-fn print_plan(plan: &Plan, format: crate::OutputFormat) -> Result<()> {
+fn print_plan(ctx: &Ctx, plan: &Plan, format: crate::OutputFormat) -> Result<()> {
     match format {
         crate::OutputFormat::Json | crate::OutputFormat::Yaml => {
-            print!(
-                "{}",
-                crate::render::document("RolloutPlan", vec![plan], format)?
-            );
+            ctx.text(crate::render::document("RolloutPlan", vec![plan], format)?);
         }
         _ => {
-            print!("{}", plan.describe());
-            say("dry run: nothing was changed");
+            ctx.text(plan.describe());
+            ctx.say("dry run: nothing was changed");
         }
     }
     Ok(())
@@ -318,7 +330,7 @@ pub async fn set_partition(
     partition: i32,
     opts: &RunOptions,
 ) -> Result<Outcome> {
-    let ctx = Ctx::new(target, name)?;
+    let ctx = Ctx::new(target, name, &opts.report)?;
     let sts = ctx.get().await?;
     // Replaces any rollout state, but never one it cannot read: that is someone's edit.
     RolloutState::of(&sts)?;
@@ -357,14 +369,14 @@ pub async fn set_partition(
             version.as_deref(),
             vec![],
         );
-        print_plan(&plan, target.output.format)?;
+        print_plan(&ctx, &plan, target.output.format)?;
         return Ok(Outcome::Planned);
     }
     if opts.no_wait {
         driver::patch_sts(&ctx.api, name, &ctx.namespace, &ops)
             .await
             .map_err(Error::from)?;
-        say(&format!(
+        ctx.say(format!(
             "statefulset.apps/{name} partition set to {partition}"
         ));
         return Ok(Outcome::Done);
@@ -390,7 +402,7 @@ pub async fn start(
     args: &StartArgs,
     opts: &RunOptions,
 ) -> Result<Outcome> {
-    let ctx = Ctx::new(target, name)?;
+    let ctx = Ctx::new(target, name, &opts.report)?;
     let sts = ctx.get().await?;
     check_strategy_flags(&sts, name, opts)?;
     let replicas = identity::desired_replicas(&sts);
@@ -453,11 +465,11 @@ pub async fn start(
             version.as_deref(),
             notes,
         );
-        print_plan(&plan, target.output.format)?;
+        print_plan(&ctx, &plan, target.output.format)?;
         return Ok(Outcome::Planned);
     }
     for note in &notes {
-        eprintln!("note: {note}");
+        ctx.notice(format!("note: {note}"));
     }
     let first = if template_ops.is_empty() {
         format!("statefulset.apps/{name} rollout started (pending update revision)")
@@ -468,8 +480,13 @@ pub async fn start(
 }
 
 /// `kubectl sts-rollout pause`.
-pub async fn pause(target: &Target, name: &str, dry_run: bool) -> Result<Outcome> {
-    let ctx = Ctx::new(target, name)?;
+pub async fn pause(
+    target: &Target,
+    name: &str,
+    dry_run: bool,
+    report: &Reporter,
+) -> Result<Outcome> {
+    let ctx = Ctx::new(target, name, report)?;
     let sts = ctx.get().await?;
     let replicas = identity::desired_replicas(&sts);
     let strategy = model::strategy(&sts);
@@ -482,7 +499,7 @@ pub async fn pause(target: &Target, name: &str, dry_run: bool) -> Result<Outcome
         ..Default::default()
     });
     if state.paused {
-        say(&format!("statefulset.apps/{name} already paused"));
+        ctx.say(format!("statefulset.apps/{name} already paused"));
         return Ok(Outcome::Done);
     }
     let resume_at = match strategy {
@@ -500,23 +517,23 @@ pub async fn pause(target: &Target, name: &str, dry_run: bool) -> Result<Outcome
     };
     ops.extend(state_ops(&sts, Some(&state)));
     if dry_run {
-        say(&format!(
+        ctx.say(format!(
             "would patch statefulset.apps/{name} (application/json-patch+json):"
         ));
         for op in &ops {
-            say(&format!("  {op}"));
+            ctx.say(format!("  {op}"));
         }
-        say("dry run: nothing was changed");
+        ctx.say("dry run: nothing was changed");
         return Ok(Outcome::Planned);
     }
     driver::patch_sts(&ctx.api, name, &ctx.namespace, &ops)
         .await
         .map_err(Error::from)?;
-    say(&format!("statefulset.apps/{name} paused"));
+    ctx.say(format!("statefulset.apps/{name} paused"));
     if strategy == StrategyKind::OnDelete {
-        say("note: OnDelete: nothing is replaced unless a pod is deleted; kubectl sts-rollout stops deleting pods");
+        ctx.say("note: OnDelete: nothing is replaced unless a pod is deleted; kubectl sts-rollout stops deleting pods");
     }
-    say(&format!("resume with: {}", ctx.resume_cmd()));
+    ctx.say(format!("resume with: {}", ctx.resume_cmd()));
     Ok(Outcome::Done)
 }
 
@@ -527,7 +544,7 @@ pub async fn resume(
     partition: Option<i32>,
     opts: &RunOptions,
 ) -> Result<Outcome> {
-    let ctx = Ctx::new(target, name)?;
+    let ctx = Ctx::new(target, name, &opts.report)?;
     let sts = ctx.get().await?;
     check_strategy_flags(&sts, name, opts)?;
     let replicas = identity::desired_replicas(&sts);
@@ -582,7 +599,7 @@ pub async fn promote(
     full: bool,
     opts: &RunOptions,
 ) -> Result<Outcome> {
-    let ctx = Ctx::new(target, name)?;
+    let ctx = Ctx::new(target, name, &opts.report)?;
     let sts = ctx.get().await?;
     let strategy = model::strategy(&sts);
     let current = model::partition(&sts);
@@ -676,7 +693,7 @@ async fn continue_steps(
             version.as_deref(),
             vec![],
         );
-        print_plan(&plan, target.output.format)?;
+        print_plan(ctx, &plan, target.output.format)?;
         return Ok(Outcome::Planned);
     }
     drive(
@@ -710,7 +727,7 @@ async fn drive(
             .as_ref()
             .map(|r| super::data::visits_reader(&ctx.target, &sts, r.clone())),
     };
-    let mut d = Driver::open(&ctx.target, &sts, interrupted, opts.progress, checks);
+    let mut d = Driver::open(&ctx.target, &sts, interrupted, ctx.report.clone(), checks);
     let mut state = state;
     // Nothing has changed yet if the first patch fails: report it, pause nothing.
     if let Some(ops) = first_patch {
@@ -731,7 +748,7 @@ async fn drive(
     let step_text = format!("step {}/{total}", (state.done + 1).min(total.max(1)));
     match stop {
         Stop::ConcurrentEdit(_) | Stop::PausedElsewhere => {
-            d.ui.clear();
+            (d.report)(Progress::StepSettled);
             Err(Error::Incomplete {
                 step: format!("stopped at {step_text}"),
                 source: Box::new(Error::from(stop)),
@@ -742,14 +759,14 @@ async fn drive(
             })
         }
         Stop::Interrupted | Stop::Timeout(_) | Stop::Failed(_) | Stop::Api(_) => {
-            d.ui.clear();
+            (d.report)(Progress::StepSettled);
             let why = match &stop {
                 Stop::Interrupted => "interrupted".to_string(),
                 other => other.to_string(),
             };
             if opts.rollback_on_failure && !matches!(stop, Stop::Interrupted) {
-                eprintln!("error: {why}");
-                eprintln!("rolling back (--rollback-on-failure)");
+                ctx.notice(format!("error: {why}"));
+                ctx.notice("rolling back (--rollback-on-failure)");
                 let rev = rollback_target(ctx, &d, &state).await?;
                 undo_with(ctx, &mut d, &rev, true, opts).await?;
                 return Err(Error::Incomplete {
@@ -775,11 +792,11 @@ async fn drive(
                 ),
             };
             if matches!(stop, Stop::Interrupted) {
-                eprintln!("interrupted");
+                ctx.notice("interrupted");
             }
-            eprintln!("{where_}");
-            eprintln!("to continue: {}", ctx.resume_cmd());
-            eprintln!("to roll back: {}", ctx.undo_cmd());
+            ctx.notice(where_);
+            ctx.notice(format!("to continue: {}", ctx.resume_cmd()));
+            ctx.notice(format!("to roll back: {}", ctx.undo_cmd()));
             match stop {
                 Stop::Interrupted => Ok(Outcome::Interrupted),
                 other => Err(Error::Incomplete {
@@ -867,7 +884,7 @@ async fn run_plan(
     let replicas = identity::desired_replicas(sts);
     let start = identity::start_ordinal(sts);
     if let Some(line) = first_line {
-        d.ui.say(&line);
+        (d.report)(Progress::Line(line));
     }
     let observed = d.await_observed(opts.timeout).await?;
     let revision = model::observed_update_revision(&observed)
@@ -892,7 +909,7 @@ async fn run_plan(
             StrategyKind::RollingUpdate => "updating",
             StrategyKind::OnDelete => "deleting and replacing",
         };
-        d.ui.say(&format!(
+        (d.report)(Progress::Line(format!(
             "step {}/{total}: partition {} ({verb} {})",
             i + 1,
             step.partition,
@@ -901,7 +918,7 @@ async fn run_plan(
             } else {
                 pods.join(", ")
             }
-        ));
+        )));
         let mut before = BTreeMap::new();
         if strategy == StrategyKind::RollingUpdate {
             before = d.read_counters(&step.ordinals).await;
@@ -930,11 +947,11 @@ async fn run_plan(
         )
         .await?;
         state.done = i + 1;
-        d.ui.say(&format!(
+        (d.report)(Progress::Line(format!(
             "step {}/{total} done: {} pod(s) on revision {revision}",
             i + 1,
             step.covered.len()
-        ));
+        )));
         if i + 1 < total {
             let latest = d.sts().cloned().unwrap_or_else(|| sts.clone());
             if opts.manual {
@@ -945,22 +962,22 @@ async fn run_plan(
                 };
                 let ops = state_ops(&latest, Some(state));
                 d.patch(&ops).await?;
-                d.ui.say(&format!(
+                (d.report)(Progress::Line(format!(
                     "paused after step {}/{total} (--manual); continue with: kubectl sts-rollout promote {} -n {}",
                     i + 1,
                     ctx.name,
                     ctx.namespace
-                ));
+                )));
                 return Ok(Outcome::Done);
             }
             if let Some(wait) = opts.pause_between {
                 let ops = state_ops(&latest, Some(state));
                 d.patch(&ops).await?;
-                d.ui.say(&format!(
+                (d.report)(Progress::Line(format!(
                     "waiting {} before step {}/{total}",
                     crate::k8s::age::human_duration(wait.as_secs() as i64),
                     i + 2
-                ));
+                )));
                 d.pause_for(wait).await?;
             }
         }
@@ -974,17 +991,17 @@ async fn run_plan(
     let final_partition = state.partitions.last().copied().unwrap_or(0);
     let updated = replicas - final_partition;
     if strategy == StrategyKind::OnDelete {
-        d.ui.say(&format!(
+        (d.report)(Progress::Line(format!(
             "roll out complete: {updated} pods at revision {revision} (OnDelete)"
-        ));
+        )));
     } else if final_partition > 0 {
-        d.ui.say(&format!(
+        (d.report)(Progress::Line(format!(
             "partitioned roll out complete: {updated} new pods have been updated..."
-        ));
+        )));
     } else {
-        d.ui.say(&format!(
+        (d.report)(Progress::Line(format!(
             "statefulset rolling update complete {updated} pods at revision {revision}..."
-        ));
+        )));
     }
     Ok(Outcome::Done)
 }
@@ -997,7 +1014,7 @@ pub async fn undo(
     force: bool,
     opts: &RunOptions,
 ) -> Result<Outcome> {
-    let ctx = Ctx::new(target, name)?;
+    let ctx = Ctx::new(target, name, &opts.report)?;
     let sts = ctx.get().await?;
     // Undo removes the rollout state; one it cannot read is refused with the way to drop it.
     RolloutState::of(&sts)?;
@@ -1030,23 +1047,20 @@ pub async fn undo(
     .clone();
     if opts.dry_run {
         let current_template = model::sts_template(&sts);
-        say(&format!(
+        ctx.say(format!(
             "would roll statefulset.apps/{name} back to revision {} ({})",
             rev.number, rev.name
         ));
-        print!(
-            "{}",
-            history::unified_diff(
-                &history::template_yaml(&current_template),
-                &history::template_yaml(&rev.template),
-                "current template",
-                &format!("revision {} ({})", rev.number, rev.name)
-            )
-        );
+        ctx.text(history::unified_diff(
+            &history::template_yaml(&current_template),
+            &history::template_yaml(&rev.template),
+            "current template",
+            &format!("revision {} ({})", rev.number, rev.name),
+        ));
         if force {
-            say("then delete the pods that are not Ready on another revision, and wait until every pod runs it");
+            ctx.say("then delete the pods that are not Ready on another revision, and wait until every pod runs it");
         }
-        say("dry run: nothing was changed");
+        ctx.say("dry run: nothing was changed");
         return Ok(Outcome::Planned);
     }
     if !force {
@@ -1057,23 +1071,29 @@ pub async fn undo(
                 .map_err(Error::from)?;
         }
         if !ops.iter().any(|o| o["path"] == "/spec/template") {
-            say(&format!("statefulset.apps/{name} skipped rollback (current template already matches revision {})", rev.number));
+            ctx.say(format!("statefulset.apps/{name} skipped rollback (current template already matches revision {})", rev.number));
         } else {
-            say(&format!("statefulset.apps/{name} rolled back"));
+            ctx.say(format!("statefulset.apps/{name} rolled back"));
         }
         let stuck = stuck_pods(&sts, &pod_list, &rev.name);
         if !stuck.is_empty() {
-            eprintln!(
+            ctx.notice(format!(
                 "warning: {} not Ready on another revision; the controller will not replace {}. Force it with: {}",
                 stuck.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "),
                 if stuck.len() == 1 { "it" } else { "them" },
                 ctx.undo_cmd()
-            );
+            ));
         }
         return Ok(Outcome::Done);
     }
     let interrupted = driver::listen_for_interrupt();
-    let mut d = Driver::open(target, &sts, interrupted, opts.progress, Checks::default());
+    let mut d = Driver::open(
+        target,
+        &sts,
+        interrupted,
+        ctx.report.clone(),
+        Checks::default(),
+    );
     undo_with(&ctx, &mut d, &rev, true, opts).await?;
     Ok(Outcome::Done)
 }
@@ -1126,19 +1146,22 @@ async fn undo_with(
         d.patch(&ops).await.map_err(Error::from)?;
     }
     if changed_template {
-        d.ui.say(&format!("statefulset.apps/{} rolled back", ctx.name));
+        (d.report)(Progress::Line(format!(
+            "statefulset.apps/{} rolled back",
+            ctx.name
+        )));
     } else {
-        d.ui.say(&format!(
+        (d.report)(Progress::Line(format!(
             "statefulset.apps/{} skipped rollback (current template already matches revision {})",
             ctx.name, rev.number
-        ));
+        )));
     }
     if model::partition(&sts) != 0 && model::strategy(&sts) == StrategyKind::RollingUpdate {
-        d.ui.say(&format!(
+        (d.report)(Progress::Line(format!(
             "partition set from {} to 0 so that every pod returns to revision {}",
             model::partition(&sts),
             rev.number
-        ));
+        )));
     }
     let observed = d.await_observed(opts.timeout).await.map_err(Error::from)?;
     let stuck = stuck_pods(
@@ -1156,9 +1179,9 @@ async fn undo_with(
             ..Default::default()
         };
         match pods.delete(&pod, &dp).await {
-            Ok(_) => d.ui.say(&format!(
+            Ok(_) => (d.report)(Progress::Line(format!(
                 "pod \"{pod}\" deleted (stuck on another revision)"
-            )),
+            ))),
             Err(kube::Error::Api(s)) if s.code == 404 || s.code == 409 => {}
             Err(e) => {
                 return Err(Error::from_kube(
@@ -1195,16 +1218,16 @@ async fn undo_with(
         Stop::Timeout(t) => Error::Timeout { what: t },
         other => Error::from(other),
     })?;
-    d.ui.say(&format!(
+    (d.report)(Progress::Line(format!(
         "rollback complete: {replicas} pods at revision {} ({})",
         rev.number, rev.name
-    ));
+    )));
     Ok(())
 }
 
 /// Reads what `status` shows.
 pub async fn status(target: &Target, name: &str) -> Result<RolloutStatus> {
-    let ctx = Ctx::new(target, name)?;
+    let ctx = Ctx::new(target, name, &silent())?;
     let snap = crate::read::snapshot(target, name).await?;
     let extras = extras(&ctx, &snap.statefulset).await;
     status::status(&snap, &extras, jiff::Timestamp::now())
@@ -1240,7 +1263,7 @@ pub async fn watch_status(
     timeout: Option<Duration>,
     mut render: impl FnMut(&RolloutStatus),
 ) -> Result<()> {
-    let ctx = Ctx::new(target, name)?;
+    let ctx = Ctx::new(target, name, &silent())?;
     let snap = crate::read::snapshot(target, name).await?;
     let extras = extras(&ctx, &snap.statefulset).await;
     let mut last = status::status(&snap, &extras, jiff::Timestamp::now())?;
@@ -1251,7 +1274,7 @@ pub async fn watch_status(
         target,
         &snap.statefulset,
         interrupted,
-        false,
+        view::printer(false),
         Checks::default(),
     );
     let deadline = timeout.map(|t| tokio::time::Instant::now() + t);

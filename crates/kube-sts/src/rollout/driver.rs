@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use futures::stream::{BoxStream, StreamExt};
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Event as CoreEvent, Pod};
@@ -21,6 +20,7 @@ use kube::runtime::WatchStreamExt;
 use kube::Client;
 use serde_json::Value;
 
+use super::events::{Progress, Reporter};
 use super::model::{self, StrategyKind};
 use super::patch;
 use super::plan::{HttpCheck, Step};
@@ -255,70 +255,6 @@ pub struct Live {
     pub pods: WatchStore<Pod>,
 }
 
-/// How the driver talks to the user: lines on stdout, per-pod spinners on a terminal.
-pub struct Ui {
-    multi: Option<MultiProgress>,
-    bars: BTreeMap<String, ProgressBar>,
-    last: BTreeMap<String, String>,
-}
-
-impl Ui {
-    /// Spinners on stderr when `progress` (stderr is a terminal).
-    pub fn new(progress: bool) -> Ui {
-        Ui {
-            multi: progress.then(MultiProgress::new),
-            bars: BTreeMap::new(),
-            last: BTreeMap::new(),
-        }
-    }
-
-    /// A line on stdout (above any spinners).
-    pub fn say(&self, line: &str) {
-        match &self.multi {
-            Some(m) => {
-                let _ = m.println(line);
-            }
-            None => println!("{line}"),
-        }
-    }
-
-    fn pod_state(&mut self, pod: &str, text: &str, finished: bool) {
-        if self.last.get(pod).map(String::as_str) == Some(text) {
-            return;
-        }
-        self.last.insert(pod.to_string(), text.to_string());
-        match &self.multi {
-            Some(m) => {
-                let bar = self.bars.entry(pod.to_string()).or_insert_with(|| {
-                    let b = m.add(ProgressBar::new(1));
-                    if let Ok(style) =
-                        ProgressStyle::with_template("{spinner} {prefix:<12} [{bar:10}] {msg}")
-                    {
-                        b.set_style(style.progress_chars("#>-"));
-                    }
-                    b.set_prefix(pod.to_string());
-                    b.enable_steady_tick(Duration::from_millis(120));
-                    b
-                });
-                bar.set_message(text.to_string());
-                if finished {
-                    bar.set_position(1);
-                    bar.finish();
-                }
-            }
-            None => println!("  {pod}: {text}"),
-        }
-    }
-
-    /// Clears finished spinners.
-    pub fn clear(&mut self) {
-        for (_, bar) in std::mem::take(&mut self.bars) {
-            bar.finish_and_clear();
-        }
-        self.last.clear();
-    }
-}
-
 /// Checks run on each pod of a step.
 #[derive(Clone, Default)]
 pub struct Checks {
@@ -346,8 +282,8 @@ pub struct Driver {
     /// The partition we last set (RollingUpdate).
     pub our_partition: Option<i32>,
     interrupted: tokio::sync::watch::Receiver<bool>,
-    /// Output.
-    pub ui: Ui,
+    /// Where progress goes (the driver never prints).
+    pub report: Reporter,
     /// Pod checks.
     pub checks: Checks,
 }
@@ -370,7 +306,7 @@ impl Driver {
         target: &Target,
         sts: &StatefulSet,
         interrupted: tokio::sync::watch::Receiver<bool>,
-        progress: bool,
+        report: Reporter,
         checks: Checks,
     ) -> Driver {
         let client = target.client.clone();
@@ -413,7 +349,7 @@ impl Driver {
             our_partition: (model::strategy(sts) == StrategyKind::RollingUpdate)
                 .then(|| model::partition(sts)),
             interrupted,
-            ui: Ui::new(progress),
+            report,
             checks,
         }
     }
@@ -572,22 +508,15 @@ impl Driver {
                     &step.covered,
                     Timestamp::now(),
                 );
-                for p in &progress.pods {
-                    let (text, finished) = match &p.phase {
-                        PodPhase::Waiting => ("waiting".to_string(), false),
-                        PodPhase::Replacing(s) => (s.clone(), false),
-                        PodPhase::Ready => ("Ready, waiting minReadySeconds".to_string(), false),
-                        PodPhase::Done => (
-                            format!(
-                                "Ready on revision {}",
-                                progress.update_revision.as_deref().unwrap_or("?")
-                            ),
-                            true,
-                        ),
-                    };
-                    let relevant = step_ordinals.contains(&p.ordinal) || p.phase != PodPhase::Done;
-                    if progress.update_revision.is_some() && relevant {
-                        self.ui.pod_state(&p.pod, &text, finished);
+                if let Some(revision) = &progress.update_revision {
+                    for p in &progress.pods {
+                        if step_ordinals.contains(&p.ordinal) || p.phase != PodPhase::Done {
+                            (self.report)(Progress::Pod {
+                                pod: p.pod.clone(),
+                                phase: p.phase.clone(),
+                                revision: revision.clone(),
+                            });
+                        }
                     }
                 }
                 if let Some((pod, reason)) = &progress.failed {
@@ -613,12 +542,12 @@ impl Driver {
                             }
                         }
                         self.delete_pod(&pod, &uid).await?;
-                        self.ui.say(&format!("pod \"{pod}\" deleted"));
+                        (self.report)(Progress::PodDeleted { pod: pod.clone() });
                         deleted.insert(uid);
                     }
                 }
                 if progress.done && step_ordinals.iter().all(|o| checked.contains(o)) {
-                    self.ui.clear();
+                    (self.report)(Progress::StepSettled);
                     return Ok(());
                 }
                 wake = progress.wake_at;
@@ -664,9 +593,10 @@ impl Driver {
             Ok(Some(v)) => Some(v),
             Ok(None) => None,
             Err(e) => {
-                self.ui.say(&format!(
-                    "  {name}: no counter to check before its restart ({e})"
-                ));
+                (self.report)(Progress::NoCounterBefore {
+                    pod: name,
+                    error: e.to_string(),
+                });
                 None
             }
         }
@@ -696,12 +626,12 @@ impl Driver {
                 step.number,
                 a.map(|v| v.to_string()).unwrap_or_else(|| "nothing".into())
             ))),
-            (b, a) => {
-                self.ui.say(&format!(
-                    "  {name}: data check ok ({} -> {})",
-                    b.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
-                    a.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
-                ));
+            (before, after) => {
+                (self.report)(Progress::DataCheckOk {
+                    pod: name,
+                    before,
+                    after,
+                });
                 Ok(())
             }
         }
@@ -721,7 +651,10 @@ impl Driver {
             http_check(&self.client, &pod, check)
                 .await
                 .map_err(|e| Stop::Failed(format!("step {}/{total}: {e}", step.number)))?;
-            self.ui.say(&format!("  {}: GET {} ok", p.pod, check.path));
+            (self.report)(Progress::HttpCheckOk {
+                pod: p.pod.clone(),
+                path: check.path.clone(),
+            });
         }
         if before.is_some() {
             self.compare_one(step, total, pod, before).await?;
