@@ -14,12 +14,12 @@ use kube_sts::error::report;
 use kube_sts::render::outcome::{finish, ExitMode};
 use kube_sts::rollout::commands::{self, Outcome, RunOptions, StartArgs};
 use kube_sts::rollout::patch::{parse_env, parse_image};
-use kube_sts::rollout::plan::{parse_http_check, parse_steps};
-use kube_sts::rollout::{history, history_view, status, view};
+use kube_sts::rollout::plan::{check_max_unavailable, parse_http_check, parse_steps};
+use kube_sts::rollout::{status, view};
 use kube_sts::visits::metrics::MetricSelector;
 use kube_sts::visits::parse::Format;
 use kube_sts::visits::source::{HttpSource, SourceRequest};
-use kube_sts::{ClusterArgs, Error, OutputFormat, Target};
+use kube_sts::{ClusterArgs, Error, Target};
 
 /// Drive partitioned rolling updates of a StatefulSet: canary steps, pause/resume, promote,
 /// forced undo, history and diffs, OnDelete too. Every partition change is a JSON patch that
@@ -231,13 +231,7 @@ impl RunArgs {
             .as_deref()
             .map(parse_http_check)
             .transpose()?;
-        let max_unavailable = self.max_unavailable.unwrap_or(1);
-        if max_unavailable < 1 {
-            return Err(Error::invalid(
-                format!("invalid --max-unavailable {max_unavailable}: must be at least 1"),
-                "use --max-unavailable 1 (the default) or more",
-            ));
-        }
+        let max_unavailable = check_max_unavailable(self.max_unavailable)?;
         Ok(RunOptions {
             timeout: self.timeout,
             no_wait,
@@ -285,19 +279,10 @@ fn terminal_width() -> Option<usize> {
         .filter(|c| *c > 0)
 }
 
-/// The command line as typed, for the default change cause.
-fn command_line() -> String {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    format!("kubectl sts-rollout {}", args.join(" "))
-}
-
 async fn run(cli: Cli) -> Result<Outcome, Error> {
     let Some(command) = cli.command else {
         let (Some(name), Some(partition)) = (cli.name.as_deref(), cli.partition) else {
-            return Err(Error::invalid(
-                "give a StatefulSet and --partition N, or a command",
-                "kubectl sts-rollout NAME --partition N, or see kubectl sts-rollout --help",
-            ));
+            return Err(commands::nothing_to_do());
         };
         let target = Target::connect(&cli.cluster).await?;
         let opts = cli.run.options(
@@ -315,19 +300,9 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
             watch,
             timeout,
         } => {
-            let json = matches!(out.format, OutputFormat::Json | OutputFormat::Yaml);
-            let print = |s: &status::RolloutStatus| {
-                if json {
-                    match kube_sts::render::document("RolloutStatus", vec![s], out.format) {
-                        Ok(text) => print!("{text}"),
-                        Err(e) => report(&e),
-                    }
-                } else {
-                    print!("{}", status::render(s, out.color));
-                    if watch {
-                        println!();
-                    }
-                }
+            let print = |s: &status::RolloutStatus| match view::status_text(s, &out, watch) {
+                Ok(text) => print!("{text}"),
+                Err(e) => report(&e),
             };
             if watch {
                 commands::watch_status(&target, &name, timeout, print).await?;
@@ -345,18 +320,21 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
             stepping,
             run,
         } => {
-            let args = StartArgs {
-                images: images
-                    .iter()
-                    .map(|i| parse_image(i))
-                    .collect::<Result<_, _>>()?,
-                envs: envs
-                    .iter()
-                    .map(|e| parse_env(e))
-                    .collect::<Result<_, _>>()?,
-                steps: steps.as_deref().map(parse_steps).transpose()?,
-                change_cause: Some(change_cause.unwrap_or_else(command_line)),
-            };
+            let args =
+                StartArgs {
+                    images: images
+                        .iter()
+                        .map(|i| parse_image(i))
+                        .collect::<Result<_, _>>()?,
+                    envs: envs
+                        .iter()
+                        .map(|e| parse_env(e))
+                        .collect::<Result<_, _>>()?,
+                    steps: steps.as_deref().map(parse_steps).transpose()?,
+                    change_cause: Some(change_cause.unwrap_or_else(|| {
+                        commands::default_change_cause(std::env::args().skip(1))
+                    })),
+                };
             let opts = run.options(&stepping, false, out.progress)?;
             commands::start(&target, &name, &args, &opts).await
         }
@@ -392,34 +370,15 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
         }
         Command::History { name } => {
             let rows = commands::history(&target, &name).await?;
-            match out.format {
-                OutputFormat::Json | OutputFormat::Yaml => {
-                    print!(
-                        "{}",
-                        kube_sts::render::document("RolloutHistory", rows, out.format)?
-                    )
-                }
-                OutputFormat::Wide => {
-                    println!("statefulset.apps/{name}");
-                    print!("{}", history::render_history(&rows, out.no_headers));
-                }
-                _ => {
-                    println!("statefulset.apps/{name}");
-                    print!(
-                        "{}",
-                        history_view::render_fitted(&rows, out.no_headers, terminal_width())
-                    );
-                }
-            }
+            print!(
+                "{}",
+                view::history_text(&name, rows, &out, terminal_width())?
+            );
             Ok(Outcome::Done)
         }
         Command::Diff { name, from, to } => {
             let text = commands::diff(&target, &name, from.as_deref(), to.as_deref()).await?;
-            if text.is_empty() {
-                println!("no differences");
-            } else {
-                print!("{text}");
-            }
+            print!("{}", view::diff_text(text));
             Ok(Outcome::Done)
         }
     }

@@ -97,6 +97,21 @@ pub struct StartArgs {
     pub change_cause: Option<String>,
 }
 
+/// The change cause `start` records by default: the command line as typed (`args` without
+/// the program name), as `kubectl --record` did.
+pub fn default_change_cause(args: impl IntoIterator<Item = String>) -> String {
+    let args: Vec<String> = args.into_iter().collect();
+    format!("kubectl sts-rollout {}", args.join(" "))
+}
+
+/// The error for `kubectl sts-rollout` with neither a command nor `NAME --partition N`.
+pub fn nothing_to_do() -> Error {
+    Error::invalid(
+        "give a StatefulSet and --partition N, or a command",
+        "kubectl sts-rollout NAME --partition N, or see kubectl sts-rollout --help",
+    )
+}
+
 struct Ctx {
     target: Target,
     namespace: String,
@@ -1394,6 +1409,15 @@ mod tests {
         let stuck = stuck_pods(&s, &pods, "web-old");
         assert_eq!(stuck.len(), 1);
         assert_eq!(stuck[0].0, "web-2");
+    }
+
+    #[test]
+    fn the_default_change_cause_is_the_command_line() {
+        let args = ["start", "web", "--image", "app=x:2"].map(String::from);
+        assert_eq!(
+            default_change_cause(args),
+            "kubectl sts-rollout start web --image app=x:2"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Turns a run's [`Progress`] into what the user sees: lines on stdout, and per-pod spinners on
-//! stderr when it is a terminal (else one `  POD: STATE` line per change).
+//! stderr when it is a terminal (else one `  POD: STATE` line per change); and the read-only
+//! commands' results (`status`, `history`, `diff`) into their text for `-o`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -8,6 +9,62 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use super::driver::PodPhase;
 use super::events::{Progress, Reporter};
+use super::history::{self, HistoryRow};
+use super::history_view;
+use super::status::{self, RolloutStatus};
+use crate::cli::args::OutputFormat;
+use crate::cli::target::OutputSettings;
+use crate::error::Result;
+
+/// `status` as text: a `RolloutStatus` document for `-o json|yaml`, else the status view, with
+/// a blank line after each frame of `-w`.
+pub fn status_text(s: &RolloutStatus, out: &OutputSettings, watch: bool) -> Result<String> {
+    match out.format {
+        OutputFormat::Json | OutputFormat::Yaml => {
+            crate::render::document("RolloutStatus", vec![s], out.format)
+        }
+        _ => {
+            let mut text = status::render(s, out.color);
+            if watch {
+                text.push('\n');
+            }
+            Ok(text)
+        }
+    }
+}
+
+/// `history` as text: a `RolloutHistory` document for `-o json|yaml`, else kubectl's
+/// `statefulset.apps/NAME` header over the table (every column with `-o wide`, else fitted to
+/// `width`).
+pub fn history_text(
+    name: &str,
+    rows: Vec<HistoryRow>,
+    out: &OutputSettings,
+    width: Option<usize>,
+) -> Result<String> {
+    Ok(match out.format {
+        OutputFormat::Json | OutputFormat::Yaml => {
+            crate::render::document("RolloutHistory", rows, out.format)?
+        }
+        OutputFormat::Wide => format!(
+            "statefulset.apps/{name}\n{}",
+            history::render_history(&rows, out.no_headers)
+        ),
+        _ => format!(
+            "statefulset.apps/{name}\n{}",
+            history_view::render_fitted(&rows, out.no_headers, width)
+        ),
+    })
+}
+
+/// `diff` as text: the unified diff, or `no differences`.
+pub fn diff_text(diff: String) -> String {
+    if diff.is_empty() {
+        "no differences\n".into()
+    } else {
+        diff
+    }
+}
 
 /// Prints progress; keeps the spinners and the last state shown per pod.
 pub struct Printer {
@@ -181,6 +238,8 @@ mod tests {
             "  web-0: no counter to check before its restart (no file)"
         );
         assert_eq!(line(&Progress::StepSettled), None);
+        assert_eq!(diff_text(String::new()), "no differences\n");
+        assert_eq!(diff_text("-a\n+b\n".into()), "-a\n+b\n");
         assert_eq!(
             pod_text(&PodPhase::Done, "web-7d9"),
             ("Ready on revision web-7d9".to_string(), true)
