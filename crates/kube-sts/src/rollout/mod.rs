@@ -18,6 +18,8 @@ pub mod history_view;
 pub mod model;
 pub mod patch;
 pub mod plan;
+pub mod reads;
+pub mod run;
 pub mod state;
 pub mod status;
 pub mod view;
