@@ -208,6 +208,44 @@ pub enum Error {
     },
 
     /// A failure that does not fit elsewhere.
+    /// A rollout step cannot finish: a pod on the update revision cannot become Ready, or a
+    /// `--check-http` or `--data-check` failed. The text names the step and the pod.
+    #[error("{0}")]
+    StepFailed(String),
+
+    /// A rollout step passed its deadline; the text names the stuck pods, their state and events.
+    #[error("{0}")]
+    StepTimedOut(String),
+
+    /// Someone else changed the StatefulSet during a rollout; nothing of theirs was overwritten.
+    #[error("concurrent edit detected: {0}")]
+    ConcurrentEdit(String),
+
+    /// `kubectl sts-rollout pause` ran in another process while this one drove the rollout.
+    #[error("the rollout was paused by another process")]
+    PausedElsewhere,
+
+    /// Ctrl-C while waiting.
+    #[error("interrupted")]
+    Interrupted,
+
+    /// An annotation kubectl sts keeps on an object (anyone allowed to patch the object can
+    /// edit it) does not hold what kubectl sts writes there.
+    #[error("{kind} {name:?} in namespace {namespace:?} has an invalid {annotation} annotation: {problem}")]
+    BadAnnotation {
+        /// Kind of the object (`statefulset`).
+        kind: &'static str,
+        /// Object name.
+        name: String,
+        /// Its namespace.
+        namespace: String,
+        /// The annotation key.
+        annotation: &'static str,
+        /// What is wrong with the value.
+        problem: String,
+    },
+
+    /// A failure that does not fit elsewhere (decode errors, exec transport).
     #[error("{0}")]
     Other(String),
 }
@@ -353,6 +391,18 @@ impl Error {
             } => Some(format!(
                 "see why with: kubectl describe pod {} -n {namespace}",
                 pods.join(" ")
+            )),
+            Error::ConcurrentEdit(_) => Some(
+                "look at it with `kubectl sts-rollout status NAME`; take over from there with `kubectl sts-rollout resume NAME --partition N`, or roll back with `kubectl sts-rollout undo NAME`".into(),
+            ),
+            Error::BadAnnotation {
+                kind,
+                name,
+                namespace,
+                annotation,
+                ..
+            } => Some(format!(
+                "remove it (the {kind} itself is not changed) with: kubectl annotate {kind} {name} {annotation}- -n {namespace}"
             )),
             _ => None,
         }

@@ -10,16 +10,19 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use kube_sts::cli::args::parse_duration;
+use kube_sts::cli::values::{
+    EnvArg, ImageArg, Partition, RevisionNumber, RevisionRef, StatefulSetName,
+};
 use kube_sts::error::report;
 use kube_sts::render::outcome::{finish, ExitMode};
 use kube_sts::rollout::commands::{self, Outcome, RunOptions, StartArgs};
 use kube_sts::rollout::patch::{parse_env, parse_image};
-use kube_sts::rollout::plan::{parse_http_check, parse_steps};
-use kube_sts::rollout::{history, history_view, status};
+use kube_sts::rollout::plan::{check_max_unavailable, parse_http_check, parse_steps};
+use kube_sts::rollout::{status, view};
 use kube_sts::visits::metrics::MetricSelector;
 use kube_sts::visits::parse::Format;
 use kube_sts::visits::source::{HttpSource, SourceRequest};
-use kube_sts::{ClusterArgs, Error, OutputFormat, Target};
+use kube_sts::{ClusterArgs, Error, Target};
 
 /// Drive partitioned rolling updates of a StatefulSet: canary steps, pause/resume, promote,
 /// forced undo, history and diffs, OnDelete too. Every partition change is a JSON patch that
@@ -38,11 +41,11 @@ struct Cli {
 
     /// The StatefulSet (with --partition).
     #[arg(value_name = "NAME")]
-    name: Option<String>,
+    name: Option<StatefulSetName>,
 
     /// Set the partition to N (pods with ordinal index >= N update) and wait for them.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    partition: Option<i32>,
+    partition: Option<Partition>,
 
     /// Set the partition and return without waiting.
     #[arg(long)]
@@ -60,7 +63,7 @@ enum Command {
     /// Strategy, partition, revisions, which revision each ordinal runs, warnings.
     Status {
         /// The StatefulSet.
-        name: String,
+        name: StatefulSetName,
         /// Watch: print the status again whenever it changes (until Ctrl-C).
         #[arg(short = 'w', long)]
         watch: bool,
@@ -75,13 +78,13 @@ enum Command {
     /// lowered step by step, each step waiting for its pods to be Ready on the new revision.
     Start {
         /// The StatefulSet.
-        name: String,
+        name: StatefulSetName,
         /// Set a container's image (repeatable).
         #[arg(long = "image", value_name = "CONTAINER=IMAGE")]
-        images: Vec<String>,
+        images: Vec<ImageArg>,
         /// Set an environment variable (repeatable).
         #[arg(long = "env", value_name = "CONTAINER:KEY=VALUE")]
-        envs: Vec<String>,
+        envs: Vec<EnvArg>,
         /// Pods on the new revision after each step: counts or percentages of replicas.
         #[arg(long, value_name = "1,50%,100%")]
         steps: Option<String>,
@@ -96,7 +99,7 @@ enum Command {
     /// Freeze the rollout: partition = replicas, the target remembered in an annotation.
     Pause {
         /// The StatefulSet.
-        name: String,
+        name: StatefulSetName,
         /// Print the patch and change nothing.
         #[arg(long)]
         dry_run: bool,
@@ -104,10 +107,10 @@ enum Command {
     /// Continue a paused rollout toward its target (or to --partition N).
     Resume {
         /// The StatefulSet.
-        name: String,
+        name: StatefulSetName,
         /// Go to this partition instead.
         #[arg(long, value_name = "N", allow_negative_numbers = true)]
-        partition: Option<i32>,
+        partition: Option<Partition>,
         #[command(flatten)]
         stepping: SteppingArgs,
         #[command(flatten)]
@@ -116,7 +119,7 @@ enum Command {
     /// Run the next step of a staged rollout (or --full: straight to partition 0).
     Promote {
         /// The StatefulSet.
-        name: String,
+        name: StatefulSetName,
         /// Go straight to partition 0.
         #[arg(long)]
         full: bool,
@@ -132,10 +135,10 @@ enum Command {
     /// and wait until every pod runs the restored revision.
     Undo {
         /// The StatefulSet.
-        name: String,
+        name: StatefulSetName,
         /// The revision number to go back to (default: the one before the update revision).
         #[arg(long, value_name = "N")]
-        to_revision: Option<i64>,
+        to_revision: Option<RevisionNumber>,
         /// Replace stuck pods and wait until every pod runs the restored revision.
         #[arg(long)]
         force: bool,
@@ -145,18 +148,18 @@ enum Command {
     /// Revisions with number, name, change cause, images, age and the ordinals running each.
     History {
         /// The StatefulSet.
-        name: String,
+        name: StatefulSetName,
     },
     /// Unified diff of two revisions' pod templates as YAML.
     Diff {
         /// The StatefulSet.
-        name: String,
+        name: StatefulSetName,
         /// Revision number or name (default: the current revision).
         #[arg(long, value_name = "REVISION")]
-        from: Option<String>,
+        from: Option<RevisionRef>,
         /// Revision number or name (default: the update revision).
         #[arg(long, value_name = "REVISION")]
-        to: Option<String>,
+        to: Option<RevisionRef>,
     },
 }
 
@@ -231,13 +234,7 @@ impl RunArgs {
             .as_deref()
             .map(parse_http_check)
             .transpose()?;
-        let max_unavailable = self.max_unavailable.unwrap_or(1);
-        if max_unavailable < 1 {
-            return Err(Error::invalid(
-                format!("invalid --max-unavailable {max_unavailable}: must be at least 1"),
-                "use --max-unavailable 1 (the default) or more",
-            ));
-        }
+        let max_unavailable = check_max_unavailable(self.max_unavailable)?;
         Ok(RunOptions {
             timeout: self.timeout,
             no_wait,
@@ -255,7 +252,7 @@ impl RunArgs {
             rollback_on_failure: self.rollback_on_failure,
             max_unavailable,
             max_unavailable_explicit: self.max_unavailable.is_some(),
-            progress,
+            report: view::printer(progress),
         })
     }
 }
@@ -285,19 +282,10 @@ fn terminal_width() -> Option<usize> {
         .filter(|c| *c > 0)
 }
 
-/// The command line as typed, for the default change cause.
-fn command_line() -> String {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    format!("kubectl sts-rollout {}", args.join(" "))
-}
-
 async fn run(cli: Cli) -> Result<Outcome, Error> {
     let Some(command) = cli.command else {
         let (Some(name), Some(partition)) = (cli.name.as_deref(), cli.partition) else {
-            return Err(Error::invalid(
-                "give a StatefulSet and --partition N, or a command",
-                "kubectl sts-rollout NAME --partition N, or see kubectl sts-rollout --help",
-            ));
+            return Err(commands::nothing_to_do());
         };
         let target = Target::connect(&cli.cluster).await?;
         let opts = cli.run.options(
@@ -305,7 +293,7 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
             cli.no_wait,
             target.output.progress,
         )?;
-        return commands::set_partition(&target, name, partition, &opts).await;
+        return commands::set_partition(&target, name, partition.0, &opts).await;
     };
     let target = Target::connect(&cli.cluster).await?;
     let out = target.output;
@@ -315,19 +303,9 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
             watch,
             timeout,
         } => {
-            let json = matches!(out.format, OutputFormat::Json | OutputFormat::Yaml);
-            let print = |s: &status::RolloutStatus| {
-                if json {
-                    match kube_sts::render::document("RolloutStatus", vec![s], out.format) {
-                        Ok(text) => print!("{text}"),
-                        Err(e) => report(&e),
-                    }
-                } else {
-                    print!("{}", status::render(s, out.color));
-                    if watch {
-                        println!();
-                    }
-                }
+            let print = |s: &status::RolloutStatus| match view::status_text(s, &out, watch) {
+                Ok(text) => print!("{text}"),
+                Err(e) => report(&e),
             };
             if watch {
                 commands::watch_status(&target, &name, timeout, print).await?;
@@ -345,22 +323,27 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
             stepping,
             run,
         } => {
-            let args = StartArgs {
-                images: images
-                    .iter()
-                    .map(|i| parse_image(i))
-                    .collect::<Result<_, _>>()?,
-                envs: envs
-                    .iter()
-                    .map(|e| parse_env(e))
-                    .collect::<Result<_, _>>()?,
-                steps: steps.as_deref().map(parse_steps).transpose()?,
-                change_cause: Some(change_cause.unwrap_or_else(command_line)),
-            };
+            let args =
+                StartArgs {
+                    images: images
+                        .iter()
+                        .map(|i| parse_image(i))
+                        .collect::<Result<_, _>>()?,
+                    envs: envs
+                        .iter()
+                        .map(|e| parse_env(e))
+                        .collect::<Result<_, _>>()?,
+                    steps: steps.as_deref().map(parse_steps).transpose()?,
+                    change_cause: Some(change_cause.unwrap_or_else(|| {
+                        commands::default_change_cause(std::env::args().skip(1))
+                    })),
+                };
             let opts = run.options(&stepping, false, out.progress)?;
             commands::start(&target, &name, &args, &opts).await
         }
-        Command::Pause { name, dry_run } => commands::pause(&target, &name, dry_run).await,
+        Command::Pause { name, dry_run } => {
+            commands::pause(&target, &name, dry_run, &view::printer(out.progress)).await
+        }
         Command::Resume {
             name,
             partition,
@@ -368,7 +351,7 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
             run,
         } => {
             let opts = run.options(&stepping, false, out.progress)?;
-            commands::resume(&target, &name, partition, &opts).await
+            commands::resume(&target, &name, partition.map(|p| p.0), &opts).await
         }
         Command::Promote {
             name,
@@ -386,38 +369,19 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
             run,
         } => {
             let opts = run.options(&SteppingArgs::default(), false, out.progress)?;
-            commands::undo(&target, &name, to_revision, force, &opts).await
+            commands::undo(&target, &name, to_revision.map(|r| r.0), force, &opts).await
         }
         Command::History { name } => {
             let rows = commands::history(&target, &name).await?;
-            match out.format {
-                OutputFormat::Json | OutputFormat::Yaml => {
-                    print!(
-                        "{}",
-                        kube_sts::render::document("RolloutHistory", rows, out.format)?
-                    )
-                }
-                OutputFormat::Wide => {
-                    println!("statefulset.apps/{name}");
-                    print!("{}", history::render_history(&rows, out.no_headers));
-                }
-                _ => {
-                    println!("statefulset.apps/{name}");
-                    print!(
-                        "{}",
-                        history_view::render_fitted(&rows, out.no_headers, terminal_width())
-                    );
-                }
-            }
+            print!(
+                "{}",
+                view::history_text(&name, rows, &out, terminal_width())?
+            );
             Ok(Outcome::Done)
         }
         Command::Diff { name, from, to } => {
             let text = commands::diff(&target, &name, from.as_deref(), to.as_deref()).await?;
-            if text.is_empty() {
-                println!("no differences");
-            } else {
-                print!("{text}");
-            }
+            print!("{}", view::diff_text(text));
             Ok(Outcome::Done)
         }
     }

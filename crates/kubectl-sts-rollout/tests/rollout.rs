@@ -947,3 +947,126 @@ async fn history_cuts_the_change_cause_to_the_terminal_width() {
         .collect();
     assert!(causes.contains(&cause), "{doc:#}");
 }
+
+#[tokio::test]
+async fn a_malformed_rollout_annotation_is_refused_with_the_fix() {
+    let env = Env::start().await;
+    env.deploy("web", 2, "").await;
+    let ns = env.ns().to_string();
+    let fix = format!("kubectl annotate statefulset web kubectl-sts.io/rollout- -n {ns}");
+    // Garbage, and valid JSON whose saved data check its flag refuses.
+    for (value, problem) in [
+        ("{garbage", "it is not the JSON kubectl sts-rollout writes"),
+        (
+            r#"{"partitions":[0],"partition":2,"dataCheck":{"metric":"1bad"}}"#,
+            "its saved data check has an invalid --metric",
+        ),
+    ] {
+        env.e2e.kubectl_ok(&[
+            "annotate",
+            "sts",
+            "web",
+            &format!("kubectl-sts.io/rollout={value}"),
+            "--overwrite",
+        ]);
+        let generation = env.sts("web").await.metadata.generation;
+        let commands: [&[&str]; 7] = [
+            &["status", "web"],
+            &["start", "web", "--image", V2],
+            &["resume", "web"],
+            &["promote", "web"],
+            &["undo", "web"],
+            &["pause", "web"],
+            &["web", "--partition", "1"],
+        ];
+        for args in commands {
+            let run = env.plugin(args).await;
+            assert_eq!(run.code, 1, "{value} {args:?}: {run:?}");
+            let said = format!(
+                "error: statefulset \"web\" in namespace \"{ns}\" has an invalid kubectl-sts.io/rollout annotation: {problem}"
+            );
+            assert!(
+                run.stderr.contains(&said),
+                "{value} {args:?}: {}",
+                run.stderr
+            );
+            assert!(
+                run.stderr.contains(&format!(
+                    "hint: remove it (the statefulset itself is not changed) with: {fix}"
+                )),
+                "{value} {args:?}: {}",
+                run.stderr
+            );
+            let sts = env.sts("web").await;
+            assert_eq!(
+                sts.metadata.generation, generation,
+                "{args:?} changed the spec"
+            );
+            assert_eq!(
+                sts.metadata.annotations.unwrap()["kubectl-sts.io/rollout"],
+                value,
+                "{args:?} rewrote the annotation"
+            );
+        }
+    }
+    // The fix works: the hint's command removes it and the commands read again.
+    let fix_args: Vec<&str> = fix.split(' ').skip(1).collect();
+    env.e2e.kubectl_ok(&fix_args);
+    let run = env.plugin(&["status", "web"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+#[tokio::test]
+async fn request_timeout_bounds_requests_but_never_cuts_the_watches() {
+    let env = Env::start().await;
+    let Some(faults) = env.e2e.faults().cloned() else {
+        println!("skipped: counting requests needs the simulator's request counts");
+        return;
+    };
+    // The simulator sends a BOOKMARK on every watch each second (a real API server, about each
+    // minute): a request timeout shorter than that leaves every watch quiet for longer than
+    // the timeout, and each step waits minReadySeconds (6 s) with nothing else changing.
+    let request_timeout = sts_sim::watch::BOOKMARK_INTERVAL.mul_f64(0.7);
+    let request_timeout = format!("{}ms", request_timeout.as_millis());
+    env.deploy("web", 2, "  minReadySeconds: 6\n").await;
+    faults.reset_counts();
+    let started = std::time::Instant::now();
+    let run = env
+        .plugin(&[
+            "start",
+            "web",
+            "--image",
+            V2,
+            "--steps",
+            "1,100%",
+            "--request-timeout",
+            &request_timeout,
+        ])
+        .await;
+    let took = started.elapsed();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("statefulset rolling update complete 2 pods at revision"),
+        "{run:?}"
+    );
+    assert!(
+        took >= Duration::from_secs(12),
+        "two steps of minReadySeconds 6 took only {took:?}: the test proves nothing"
+    );
+    // One WATCH each for the whole run. With the request timeout as the watches' read timeout
+    // (before this test), this run opened 7 pod and 6 StatefulSet watches.
+    for resource in ["pods", "statefulsets"] {
+        let watches = faults.count("watch", resource);
+        assert_eq!(
+            watches,
+            1,
+            "{watches} {resource} watches in {took:?}: {:?}",
+            faults.request_counts()
+        );
+    }
+    for (pod, (rev, _, ready)) in env.pods().await {
+        assert_eq!(rev, Env::revisions(&env.sts("web").await).1, "{pod}");
+        assert!(ready, "{pod}");
+    }
+}

@@ -1,9 +1,11 @@
 //! The code that talks to the API server beyond the constant-cost reads of [`crate::read`]:
-//! exec ([`exec`]), proxy GETs ([`proxy`]) and watch-driven waiting ([`wait`]).
+//! exec ([`exec`]), proxy GETs ([`proxy`]), the objects of a watch ([`watch_store`]) and
+//! watch-driven waiting ([`wait`]).
 
 pub mod exec;
 pub mod proxy;
 pub mod wait;
+pub mod watch_store;
 
 use std::time::Duration;
 

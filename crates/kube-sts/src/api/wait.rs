@@ -1,6 +1,6 @@
-//! Watch-driven waiting: keep the current set of objects from one `watcher` stream and re-check a
-//! predicate over the whole set after every change, within a deadline. No polling, no sleeps;
-//! relists and reconnects are the watcher's job.
+//! Watch-driven waiting: keep the current set of objects from one `watcher` stream (a
+//! [`WatchStore`]) and re-check a predicate over the whole set after every change, within a
+//! deadline. No polling, no sleeps; relists and reconnects are the watcher's job.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use kube::api::Api;
-use kube::runtime::watcher::{self, Event};
+use kube::runtime::watcher;
 use serde::de::DeserializeOwned;
 
+use super::watch_store::WatchStore;
 use crate::error::{Error, Result};
 
 /// Watches `api` (narrowed by `config`) until `done` holds for the current objects, keyed by
@@ -26,31 +27,15 @@ where
     K: kube::Resource + Clone + DeserializeOwned + Debug + Send + 'static,
 {
     let run = async {
-        let mut objects: BTreeMap<String, K> = BTreeMap::new();
-        let mut pending: BTreeMap<String, K> = BTreeMap::new();
+        let mut store: WatchStore<K> = WatchStore::default();
         let mut stream = watcher::watcher(api, config).boxed();
         while let Some(event) = stream
             .try_next()
             .await
             .map_err(|e| Error::Other(format!("watch failed while waiting for {what}: {e}")))?
         {
-            let name_of = |k: &K| k.meta().name.clone().unwrap_or_default();
-            match event {
-                Event::Apply(obj) => {
-                    objects.insert(name_of(&obj), obj);
-                }
-                Event::Delete(obj) => {
-                    objects.remove(&name_of(&obj));
-                }
-                Event::Init => pending.clear(),
-                Event::InitApply(obj) => {
-                    pending.insert(name_of(&obj), obj);
-                    continue;
-                }
-                Event::InitDone => objects = std::mem::take(&mut pending),
-            }
-            if done(&objects) {
-                return Ok(objects);
+            if store.apply(event) && done(store.objects()) {
+                return Ok(store.into_objects());
             }
         }
         Err(Error::Other(format!(

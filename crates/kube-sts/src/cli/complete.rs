@@ -814,8 +814,8 @@ mod tests {
         /// Start.
         Start {
             name: StatefulSetName,
-            #[arg(long = "image", value_parser = crate::rollout::patch::parse_image)]
-            images: Vec<crate::rollout::patch::ImageChange>,
+            #[arg(long = "image")]
+            images: Vec<crate::cli::values::ImageArg>,
         },
     }
 

@@ -64,8 +64,13 @@ impl OutputSettings {
 /// Everything a command needs to talk to the cluster, resolved once.
 #[derive(Clone)]
 pub struct Target {
-    /// The API client.
+    /// The API client: with `--request-timeout`, every read of a response is bounded by it.
     pub client: Client,
+    /// The client for long-lived watches: connecting and writing are bounded by
+    /// `--request-timeout`, but not reading, so a quiet watch is not cut (and re-established)
+    /// every `--request-timeout`. kube's watcher bounds each watch itself (`timeoutSeconds`, then
+    /// an idle timeout a little past it). The same client when no `--request-timeout` is given.
+    pub watch_client: Client,
     /// Namespace scope.
     pub scope: Scope,
     /// `-l` for StatefulSets.
@@ -102,10 +107,14 @@ impl Target {
             }
         }
         let mut config = Config::from_custom_kubeconfig(kubeconfig, &options).await?;
-        if let Some(timeout) = args.request_timeout.filter(|t| !t.is_zero()) {
+        let request_timeout = args.request_timeout.filter(|t| !t.is_zero());
+        if let Some(timeout) = request_timeout {
             config.connect_timeout = Some(timeout);
-            config.read_timeout = Some(timeout);
             config.write_timeout = Some(timeout);
+        }
+        let watch_config = config.clone();
+        if let Some(timeout) = request_timeout {
+            config.read_timeout = Some(timeout);
         }
         let scope = if args.all_namespaces {
             Scope::All
@@ -118,8 +127,13 @@ impl Target {
             )
         };
         let client = build_client(config, args.verbose)?;
+        let watch_client = match request_timeout {
+            Some(_) => build_client(watch_config, args.verbose)?,
+            None => client.clone(),
+        };
         Ok(Target {
             client,
+            watch_client,
             scope,
             selector: args.selector.clone(),
             output: OutputSettings::resolve(args),

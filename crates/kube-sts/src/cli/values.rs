@@ -3,6 +3,8 @@
 //! (clap records the type of each argument's parser), never by the field's name, so renaming
 //! a field in a binary cannot silently break completion: declare `names: Vec<StatefulSetName>`
 //! and the argument completes StatefulSet names.
+//!
+//! They parse as plain text (numbers as numbers) and deref to it; the library checks them.
 
 use std::any::TypeId;
 use std::fmt;
@@ -75,6 +77,15 @@ text_value!(
     /// A revision, by number or ControllerRevision name (`diff --from/--to`).
     RevisionRef
 );
+text_value!(
+    /// `CONTAINER=IMAGE` as typed (`start --image`); parsed into an image change later, so a
+    /// bad one gets the plugin's error and hint rather than clap's.
+    ImageArg
+);
+text_value!(
+    /// `CONTAINER:KEY=VALUE` as typed (`start --env`).
+    EnvArg
+);
 
 /// A revision number (`undo --to-revision N`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -143,14 +154,8 @@ pub fn completer_for(value_type: &clap::builder::ValueParser) -> Option<Complete
         (TypeId::of::<UserName>(), Completer::User),
         (TypeId::of::<StatefulSetName>(), Completer::StatefulSet),
         (TypeId::of::<ContainerName>(), Completer::Container),
-        (
-            TypeId::of::<crate::rollout::patch::ImageChange>(),
-            Completer::Image,
-        ),
-        (
-            TypeId::of::<crate::rollout::patch::EnvChange>(),
-            Completer::Env,
-        ),
+        (TypeId::of::<ImageArg>(), Completer::Image),
+        (TypeId::of::<EnvArg>(), Completer::Env),
         (TypeId::of::<RevisionNumber>(), Completer::Revision),
         (TypeId::of::<RevisionRef>(), Completer::Revision),
         (TypeId::of::<Partition>(), Completer::Partition),

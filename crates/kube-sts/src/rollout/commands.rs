@@ -1,24 +1,26 @@
-//! One function per `kubectl sts-rollout` command. Each reads the StatefulSet once, builds a
-//! plan (pure), prints it for `--dry-run`, or hands it to the [`Driver`]. Stops (Ctrl-C, a
-//! failed step, a timeout) pause the StatefulSet where it stands and print the exact commands
-//! to resume or undo; `--rollback-on-failure` runs `undo --force` instead.
+//! One function per `kubectl sts-rollout` command that changes something. Each reads the
+//! StatefulSet once, checks the flags against it, builds a plan (pure), reports it for
+//! `--dry-run`, or hands it to [`super::run`], which drives it and handles every stop. The
+//! read-only commands live in [`super::reads`] (re-exported here).
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet};
-use k8s_openapi::api::core::v1::{Pod, Service};
-use kube::api::{Api, DeleteParams, ListParams, Preconditions};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams};
 use serde_json::Value;
 
 use super::data_sources::SavedDataCheck;
 use super::driver::{self, Checks, Driver, Stop};
-use super::history::{self, HistoryRow};
+use super::events::{Progress, Reporter};
+use super::history;
 use super::model::{self, Revision, StrategyKind};
 use super::patch::{self, EnvChange, ImageChange};
 use super::plan::{self, HttpCheck, Plan, StepOptions, StepSpec};
+pub use super::reads::{diff, history, status, watch_status};
+use super::run::{drive, undo_with};
 use super::state::{RolloutState, STATE_ANNOTATION};
-use super::status::{self, Extras, RolloutStatus};
+use super::view;
 use crate::cli::target::Target;
 use crate::error::{Error, Result, Subject};
 use crate::k8s::identity;
@@ -50,8 +52,8 @@ pub struct RunOptions {
     /// Whether the user said `--max-unavailable` (refused under RollingUpdate, where the
     /// controller paces the replacements).
     pub max_unavailable_explicit: bool,
-    /// Spinners on stderr.
-    pub progress: bool,
+    /// Where the run's progress goes.
+    pub report: Reporter,
 }
 
 impl Default for RunOptions {
@@ -67,7 +69,7 @@ impl Default for RunOptions {
             rollback_on_failure: false,
             max_unavailable: 1,
             max_unavailable_explicit: false,
-            progress: false,
+            report: view::printer(false),
         }
     }
 }
@@ -95,25 +97,59 @@ pub struct StartArgs {
     pub change_cause: Option<String>,
 }
 
-struct Ctx {
-    target: Target,
-    namespace: String,
-    name: String,
-    api: Api<StatefulSet>,
+/// The change cause `start` records by default: the command line as typed (`args` without
+/// the program name), as `kubectl --record` did.
+pub fn default_change_cause(args: impl IntoIterator<Item = String>) -> String {
+    let args: Vec<String> = args.into_iter().collect();
+    format!("kubectl sts-rollout {}", args.join(" "))
+}
+
+/// The error for `kubectl sts-rollout` with neither a command nor `NAME --partition N`.
+pub fn nothing_to_do() -> Error {
+    Error::invalid(
+        "give a StatefulSet and --partition N, or a command",
+        "kubectl sts-rollout NAME --partition N, or see kubectl sts-rollout --help",
+    )
+}
+
+/// What every command works with: the target, the StatefulSet's name and namespace, and where
+/// the run reports.
+pub(super) struct Ctx {
+    pub(super) target: Target,
+    pub(super) namespace: String,
+    pub(super) name: String,
+    pub(super) api: Api<StatefulSet>,
+    pub(super) report: Reporter,
 }
 
 impl Ctx {
-    fn new(target: &Target, name: &str) -> Result<Ctx> {
+    pub(super) fn new(target: &Target, name: &str, report: &Reporter) -> Result<Ctx> {
         let namespace = target.single_namespace("kubectl sts-rollout")?.to_string();
         Ok(Ctx {
             api: Api::namespaced(target.client.clone(), &namespace),
             target: target.clone(),
             namespace,
             name: name.to_string(),
+            report: report.clone(),
         })
     }
 
-    async fn get(&self) -> Result<StatefulSet> {
+    /// A line of the account on stdout.
+    pub(super) fn say(&self, line: impl Into<String>) {
+        (self.report)(Progress::Line(line.into()));
+    }
+
+    /// A line on stderr.
+    pub(super) fn notice(&self, line: impl Into<String>) {
+        (self.report)(Progress::Notice(line.into()));
+    }
+
+    /// Text on stdout as it is.
+    pub(super) fn text(&self, text: impl Into<String>) {
+        (self.report)(Progress::Text(text.into()));
+    }
+
+    pub(super) async fn get(&self) -> Result<StatefulSet> {
         let mut found =
             crate::read::statefulsets(&self.target, std::slice::from_ref(&self.name)).await?;
         found.pop().ok_or_else(|| Error::NotFound {
@@ -121,7 +157,7 @@ impl Ctx {
         })
     }
 
-    async fn revisions(&self, sts: &StatefulSet) -> Result<Vec<Revision>> {
+    pub(super) async fn revisions(&self, sts: &StatefulSet) -> Result<Vec<Revision>> {
         let api: Api<ControllerRevision> =
             Api::namespaced(self.target.client.clone(), &self.namespace);
         let selector = sts
@@ -147,21 +183,21 @@ impl Ctx {
         Ok(model::revisions(&owned))
     }
 
-    fn resume_cmd(&self) -> String {
+    pub(super) fn resume_cmd(&self) -> String {
         format!(
             "kubectl sts-rollout resume {} -n {}",
             self.name, self.namespace
         )
     }
 
-    fn undo_cmd(&self) -> String {
+    pub(super) fn undo_cmd(&self) -> String {
         format!(
             "kubectl sts-rollout undo {} -n {} --force",
             self.name, self.namespace
         )
     }
 
-    async fn server_version(&self) -> Option<String> {
+    pub(super) async fn server_version(&self) -> Option<String> {
         self.target
             .client
             .apiserver_version()
@@ -169,10 +205,6 @@ impl Ctx {
             .ok()
             .map(|v| v.git_version)
     }
-}
-
-fn say(line: &str) {
-    println!("{line}");
 }
 
 fn step_options(opts: &RunOptions) -> StepOptions {
@@ -224,7 +256,7 @@ fn merge_options(opts: &RunOptions, state: &RolloutState) -> Result<RunOptions> 
     if o.data_check.is_none() {
         if let Some(saved) = &state.data_check {
             o.data_check = Some(saved.to_request().map_err(|e| {
-                Error::invalid(e, "or drop it with: kubectl sts-rollout resume NAME --data-check --path FILE (or --http/--metric)")
+                Error::invalid(e.to_string(), "or drop it with: kubectl sts-rollout resume NAME --data-check --path FILE (or --http/--metric)")
             })?);
         }
     }
@@ -276,23 +308,20 @@ fn build_plan(
     }
 }
 
-fn print_plan(plan: &Plan, format: crate::OutputFormat) -> Result<()> {
+fn print_plan(ctx: &Ctx, plan: &Plan, format: crate::OutputFormat) -> Result<()> {
     match format {
         crate::OutputFormat::Json | crate::OutputFormat::Yaml => {
-            print!(
-                "{}",
-                crate::render::document("RolloutPlan", vec![plan], format)?
-            );
+            ctx.text(crate::render::document("RolloutPlan", vec![plan], format)?);
         }
         _ => {
-            print!("{}", plan.describe());
-            say("dry run: nothing was changed");
+            ctx.text(plan.describe());
+            ctx.say("dry run: nothing was changed");
         }
     }
     Ok(())
 }
 
-fn state_ops(sts: &StatefulSet, state: Option<&RolloutState>) -> Vec<Value> {
+pub(super) fn state_ops(sts: &StatefulSet, state: Option<&RolloutState>) -> Vec<Value> {
     let encoded = state.map(RolloutState::encode);
     patch::annotations_ops(sts, &[(STATE_ANNOTATION, encoded.as_deref())])
 }
@@ -318,8 +347,10 @@ pub async fn set_partition(
     partition: i32,
     opts: &RunOptions,
 ) -> Result<Outcome> {
-    let ctx = Ctx::new(target, name)?;
+    let ctx = Ctx::new(target, name, &opts.report)?;
     let sts = ctx.get().await?;
+    // Replaces any rollout state, but never one it cannot read: that is someone's edit.
+    RolloutState::of(&sts)?;
     check_strategy_flags(&sts, name, opts)?;
     let replicas = identity::desired_replicas(&sts);
     plan::check_partition(partition, replicas)?;
@@ -355,14 +386,14 @@ pub async fn set_partition(
             version.as_deref(),
             vec![],
         );
-        print_plan(&plan, target.output.format)?;
+        print_plan(&ctx, &plan, target.output.format)?;
         return Ok(Outcome::Planned);
     }
     if opts.no_wait {
         driver::patch_sts(&ctx.api, name, &ctx.namespace, &ops)
             .await
-            .map_err(stop_error)?;
-        say(&format!(
+            .map_err(Error::from)?;
+        ctx.say(format!(
             "statefulset.apps/{name} partition set to {partition}"
         ));
         return Ok(Outcome::Done);
@@ -388,12 +419,12 @@ pub async fn start(
     args: &StartArgs,
     opts: &RunOptions,
 ) -> Result<Outcome> {
-    let ctx = Ctx::new(target, name)?;
+    let ctx = Ctx::new(target, name, &opts.report)?;
     let sts = ctx.get().await?;
     check_strategy_flags(&sts, name, opts)?;
     let replicas = identity::desired_replicas(&sts);
     let strategy = model::strategy(&sts);
-    if let Some(state) = RolloutState::of(&sts) {
+    if let Some(state) = RolloutState::of(&sts)? {
         return Err(Error::refused(
             format!(
                 "a rollout of statefulset {name:?} is already in progress ({} of {} steps done{})",
@@ -451,11 +482,11 @@ pub async fn start(
             version.as_deref(),
             notes,
         );
-        print_plan(&plan, target.output.format)?;
+        print_plan(&ctx, &plan, target.output.format)?;
         return Ok(Outcome::Planned);
     }
     for note in &notes {
-        eprintln!("note: {note}");
+        ctx.notice(format!("note: {note}"));
     }
     let first = if template_ops.is_empty() {
         format!("statefulset.apps/{name} rollout started (pending update revision)")
@@ -466,13 +497,18 @@ pub async fn start(
 }
 
 /// `kubectl sts-rollout pause`.
-pub async fn pause(target: &Target, name: &str, dry_run: bool) -> Result<Outcome> {
-    let ctx = Ctx::new(target, name)?;
+pub async fn pause(
+    target: &Target,
+    name: &str,
+    dry_run: bool,
+    report: &Reporter,
+) -> Result<Outcome> {
+    let ctx = Ctx::new(target, name, report)?;
     let sts = ctx.get().await?;
     let replicas = identity::desired_replicas(&sts);
     let strategy = model::strategy(&sts);
     let current = model::partition(&sts);
-    let mut state = RolloutState::of(&sts).unwrap_or_else(|| RolloutState {
+    let mut state = RolloutState::of(&sts)?.unwrap_or_else(|| RolloutState {
         partitions: vec![current],
         partition: current,
         max_unavailable: 1,
@@ -480,7 +516,7 @@ pub async fn pause(target: &Target, name: &str, dry_run: bool) -> Result<Outcome
         ..Default::default()
     });
     if state.paused {
-        say(&format!("statefulset.apps/{name} already paused"));
+        ctx.say(format!("statefulset.apps/{name} already paused"));
         return Ok(Outcome::Done);
     }
     let resume_at = match strategy {
@@ -498,23 +534,23 @@ pub async fn pause(target: &Target, name: &str, dry_run: bool) -> Result<Outcome
     };
     ops.extend(state_ops(&sts, Some(&state)));
     if dry_run {
-        say(&format!(
+        ctx.say(format!(
             "would patch statefulset.apps/{name} (application/json-patch+json):"
         ));
         for op in &ops {
-            say(&format!("  {op}"));
+            ctx.say(format!("  {op}"));
         }
-        say("dry run: nothing was changed");
+        ctx.say("dry run: nothing was changed");
         return Ok(Outcome::Planned);
     }
     driver::patch_sts(&ctx.api, name, &ctx.namespace, &ops)
         .await
-        .map_err(stop_error)?;
-    say(&format!("statefulset.apps/{name} paused"));
+        .map_err(Error::from)?;
+    ctx.say(format!("statefulset.apps/{name} paused"));
     if strategy == StrategyKind::OnDelete {
-        say("note: OnDelete: nothing is replaced unless a pod is deleted; kubectl sts-rollout stops deleting pods");
+        ctx.say("note: OnDelete: nothing is replaced unless a pod is deleted; kubectl sts-rollout stops deleting pods");
     }
-    say(&format!("resume with: {}", ctx.resume_cmd()));
+    ctx.say(format!("resume with: {}", ctx.resume_cmd()));
     Ok(Outcome::Done)
 }
 
@@ -525,11 +561,11 @@ pub async fn resume(
     partition: Option<i32>,
     opts: &RunOptions,
 ) -> Result<Outcome> {
-    let ctx = Ctx::new(target, name)?;
+    let ctx = Ctx::new(target, name, &opts.report)?;
     let sts = ctx.get().await?;
     check_strategy_flags(&sts, name, opts)?;
     let replicas = identity::desired_replicas(&sts);
-    let state = RolloutState::of(&sts);
+    let state = RolloutState::of(&sts)?;
     let mut next = match (partition, state) {
         (Some(p), state) => {
             plan::check_partition(p, replicas)?;
@@ -580,11 +616,11 @@ pub async fn promote(
     full: bool,
     opts: &RunOptions,
 ) -> Result<Outcome> {
-    let ctx = Ctx::new(target, name)?;
+    let ctx = Ctx::new(target, name, &opts.report)?;
     let sts = ctx.get().await?;
     let strategy = model::strategy(&sts);
     let current = model::partition(&sts);
-    let state = RolloutState::of(&sts);
+    let state = RolloutState::of(&sts)?;
     if let Some(s) = &state {
         if s.paused {
             return Err(Error::invalid(
@@ -593,7 +629,7 @@ pub async fn promote(
             ));
         }
         if strategy == StrategyKind::RollingUpdate && s.partition != current {
-            return Err(stop_error(Stop::ConcurrentEdit(format!(
+            return Err(Error::from(Stop::ConcurrentEdit(format!(
                 "spec.updateStrategy.rollingUpdate.partition is {current}, but kubectl sts-rollout last set it to {}: someone else changed it; not overwriting",
                 s.partition
             ))));
@@ -674,7 +710,7 @@ async fn continue_steps(
             version.as_deref(),
             vec![],
         );
-        print_plan(&plan, target.output.format)?;
+        print_plan(ctx, &plan, target.output.format)?;
         return Ok(Outcome::Planned);
     }
     drive(
@@ -689,318 +725,6 @@ async fn continue_steps(
     .await
 }
 
-/// Turns a stop outside a driven run into an error.
-fn stop_error(stop: Stop) -> Error {
-    match stop {
-        Stop::Api(e) => e,
-        Stop::ConcurrentEdit(text) => Error::refused(
-            format!("concurrent edit detected: {text}"),
-            "look at it with `kubectl sts-rollout status NAME`; take over from there with `kubectl sts-rollout resume NAME --partition N`, or roll back with `kubectl sts-rollout undo NAME`",
-        ),
-        other => Error::Other(other.to_string()),
-    }
-}
-
-/// Runs the steps of `state` (after applying `first_patch`), handling every kind of stop.
-#[allow(clippy::too_many_arguments)]
-async fn drive(
-    ctx: &Ctx,
-    sts: StatefulSet,
-    from: i32,
-    state: RolloutState,
-    first_patch: Option<Vec<Value>>,
-    opts: &RunOptions,
-    first_line: Option<String>,
-) -> Result<Outcome> {
-    let interrupted = driver::listen_for_interrupt();
-    let checks = Checks {
-        http: opts.check_http.clone(),
-        data: opts
-            .data_check
-            .as_ref()
-            .map(|r| super::data::visits_reader(&ctx.target, &sts, r.clone())),
-    };
-    let mut d = Driver::open(
-        ctx.target.client.clone(),
-        &sts,
-        interrupted,
-        opts.progress,
-        checks,
-    );
-    let mut state = state;
-    // Nothing has changed yet if the first patch fails: report it, pause nothing.
-    if let Some(ops) = first_patch {
-        d.patch(&ops).await.map_err(stop_error)?;
-    }
-    let result = run_plan(ctx, &mut d, &sts, from, &mut state, opts, first_line).await;
-    let stop = match result {
-        Ok(outcome) => return Ok(outcome),
-        Err(stop) => stop,
-    };
-    let step_partition = state
-        .remaining()
-        .first()
-        .copied()
-        .or(state.partitions.last().copied())
-        .unwrap_or(0);
-    let total = state.partitions.len();
-    let step_text = format!("step {}/{total}", (state.done + 1).min(total.max(1)));
-    match stop {
-        Stop::ConcurrentEdit(_) | Stop::PausedElsewhere => {
-            d.ui.clear();
-            Err(Error::Incomplete {
-                step: format!("stopped at {step_text}"),
-                source: Box::new(stop_error(stop)),
-                hint: format!(
-                    "nothing was changed by this stop; see: kubectl sts-rollout status {} -n {}",
-                    ctx.name, ctx.namespace
-                ),
-            })
-        }
-        Stop::Interrupted | Stop::Timeout(_) | Stop::Failed(_) | Stop::Api(_) => {
-            d.ui.clear();
-            let why = match &stop {
-                Stop::Interrupted => "interrupted".to_string(),
-                other => other.to_string(),
-            };
-            if opts.rollback_on_failure && !matches!(stop, Stop::Interrupted) {
-                eprintln!("error: {why}");
-                eprintln!("rolling back (--rollback-on-failure)");
-                let rev = rollback_target(ctx, &d, &state).await?;
-                undo_with(ctx, &mut d, &rev, true, opts).await?;
-                return Err(Error::Incomplete {
-                    step: format!(
-                        "{step_text} failed and was rolled back to revision {} ({})",
-                        rev.number, rev.name
-                    ),
-                    source: Box::new(Error::Other(why)),
-                    hint: format!(
-                        "every pod runs revision {} again; see: kubectl sts-rollout history {} -n {}",
-                        rev.number, ctx.name, ctx.namespace
-                    ),
-                });
-            }
-            let paused = pause_here(&mut d, &mut state, step_partition).await;
-            let where_ = match &paused {
-                Ok(p) => format!(
-                    "rollout paused at {step_text}: partition {p} (no more pods will update)"
-                ),
-                Err(e) => format!(
-                    "could not pause the rollout ({e}); check it with kubectl sts-rollout status {}",
-                    ctx.name
-                ),
-            };
-            if matches!(stop, Stop::Interrupted) {
-                eprintln!("interrupted");
-            }
-            eprintln!("{where_}");
-            eprintln!("to continue: {}", ctx.resume_cmd());
-            eprintln!("to roll back: {}", ctx.undo_cmd());
-            match stop {
-                Stop::Interrupted => Ok(Outcome::Interrupted),
-                other => Err(Error::Incomplete {
-                    step: format!("rollout stopped at {step_text}"),
-                    source: Box::new(match other {
-                        Stop::Api(e) => e,
-                        o => Error::Other(o.to_string()),
-                    }),
-                    hint: format!(
-                        "see the pods with: kubectl sts-rollout status {} -n {}",
-                        ctx.name, ctx.namespace
-                    ),
-                }),
-            }
-        }
-    }
-}
-
-/// Freezes the StatefulSet: partition = replicas (RollingUpdate) and the state marked paused.
-async fn pause_here(
-    d: &mut Driver,
-    state: &mut RolloutState,
-    resume_at: i32,
-) -> std::result::Result<i32, Error> {
-    let Some(sts) = d.sts().cloned() else {
-        return Err(Error::Other("the StatefulSet is gone".into()));
-    };
-    let replicas = identity::desired_replicas(&sts);
-    state.paused = true;
-    state.resume_partition = Some(resume_at);
-    let mut ops = match model::strategy(&sts) {
-        StrategyKind::RollingUpdate => {
-            let expected = d.our_partition.unwrap_or_else(|| model::partition(&sts));
-            state.partition = replicas;
-            patch::partition_ops(&sts, expected, replicas)
-        }
-        StrategyKind::OnDelete => vec![],
-    };
-    ops.extend(state_ops(&sts, Some(state)));
-    d.patch(&ops).await.map_err(stop_error)?;
-    Ok(if model::strategy(&sts) == StrategyKind::RollingUpdate {
-        replicas
-    } else {
-        resume_at
-    })
-}
-
-async fn rollback_target(ctx: &Ctx, d: &Driver, state: &RolloutState) -> Result<Revision> {
-    let sts = d
-        .sts()
-        .cloned()
-        .ok_or_else(|| Error::Other("the StatefulSet is gone".into()))?;
-    let revs = ctx.revisions(&sts).await?;
-    if let Some(prev) = &state.previous_revision {
-        if let Some(r) = revs.iter().find(|r| &r.name == prev) {
-            return Ok(r.clone());
-        }
-    }
-    history::undo_target(
-        &revs,
-        model::update_revision(&sts),
-        model::current_revision(&sts),
-        true,
-        None,
-        &ctx.name,
-    )
-    .cloned()
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn run_plan(
-    ctx: &Ctx,
-    d: &mut Driver,
-    sts: &StatefulSet,
-    from: i32,
-    state: &mut RolloutState,
-    opts: &RunOptions,
-    first_line: Option<String>,
-) -> std::result::Result<Outcome, Stop> {
-    let strategy = model::strategy(sts);
-    let replicas = identity::desired_replicas(sts);
-    let start = identity::start_ordinal(sts);
-    if let Some(line) = first_line {
-        d.ui.say(&line);
-    }
-    let observed = d.await_observed(opts.timeout).await?;
-    let revision = model::observed_update_revision(&observed)
-        .unwrap_or("?")
-        .to_string();
-    let steps = plan::steps(
-        &state.partitions,
-        from,
-        replicas,
-        start,
-        strategy,
-        opts.max_unavailable,
-    );
-    let total = steps.len();
-    for (i, step) in steps.iter().enumerate() {
-        let pods: Vec<String> = step
-            .ordinals
-            .iter()
-            .map(|o| identity::pod_name(&ctx.name, *o))
-            .collect();
-        let verb = match strategy {
-            StrategyKind::RollingUpdate => "updating",
-            StrategyKind::OnDelete => "deleting and replacing",
-        };
-        d.ui.say(&format!(
-            "step {}/{total}: partition {} ({verb} {})",
-            i + 1,
-            step.partition,
-            if pods.is_empty() {
-                "no new pods".into()
-            } else {
-                pods.join(", ")
-            }
-        ));
-        let mut before = BTreeMap::new();
-        if strategy == StrategyKind::RollingUpdate {
-            before = d.read_counters(&step.ordinals).await;
-            let latest = d.sts().cloned().unwrap_or_else(|| sts.clone());
-            let expected = d.our_partition.unwrap_or_else(|| model::partition(&latest));
-            if i > 0 || expected != step.partition {
-                state.partition = step.partition;
-                let mut ops = patch::partition_ops(&latest, expected, step.partition);
-                ops.extend(state_ops(&latest, Some(state)));
-                d.patch(&ops).await?;
-            }
-        } else if i > 0 {
-            let latest = d.sts().cloned().unwrap_or_else(|| sts.clone());
-            state.partition = step.partition;
-            let mut ops = vec![patch::test_generation(&latest)];
-            ops.extend(state_ops(&latest, Some(state)));
-            d.patch(&ops).await?;
-        }
-        d.run_step(
-            step,
-            total,
-            strategy,
-            opts.max_unavailable,
-            opts.timeout,
-            before,
-        )
-        .await?;
-        state.done = i + 1;
-        d.ui.say(&format!(
-            "step {}/{total} done: {} pod(s) on revision {revision}",
-            i + 1,
-            step.covered.len()
-        ));
-        if i + 1 < total {
-            let latest = d.sts().cloned().unwrap_or_else(|| sts.clone());
-            if opts.manual {
-                state.partition = if strategy == StrategyKind::RollingUpdate {
-                    step.partition
-                } else {
-                    state.partition
-                };
-                let ops = state_ops(&latest, Some(state));
-                d.patch(&ops).await?;
-                d.ui.say(&format!(
-                    "paused after step {}/{total} (--manual); continue with: kubectl sts-rollout promote {} -n {}",
-                    i + 1,
-                    ctx.name,
-                    ctx.namespace
-                ));
-                return Ok(Outcome::Done);
-            }
-            if let Some(wait) = opts.pause_between {
-                let ops = state_ops(&latest, Some(state));
-                d.patch(&ops).await?;
-                d.ui.say(&format!(
-                    "waiting {} before step {}/{total}",
-                    crate::k8s::age::human_duration(wait.as_secs() as i64),
-                    i + 2
-                ));
-                d.pause_for(wait).await?;
-            }
-        }
-    }
-    // Done: forget the state.
-    let latest = d.sts().cloned().unwrap_or_else(|| sts.clone());
-    let ops = state_ops(&latest, None);
-    if !ops.is_empty() {
-        d.patch(&ops).await?;
-    }
-    let final_partition = state.partitions.last().copied().unwrap_or(0);
-    let updated = replicas - final_partition;
-    if strategy == StrategyKind::OnDelete {
-        d.ui.say(&format!(
-            "roll out complete: {updated} pods at revision {revision} (OnDelete)"
-        ));
-    } else if final_partition > 0 {
-        d.ui.say(&format!(
-            "partitioned roll out complete: {updated} new pods have been updated..."
-        ));
-    } else {
-        d.ui.say(&format!(
-            "statefulset rolling update complete {updated} pods at revision {revision}..."
-        ));
-    }
-    Ok(Outcome::Done)
-}
-
 /// `kubectl sts-rollout undo [--to-revision N] [--force]`.
 pub async fn undo(
     target: &Target,
@@ -1009,8 +733,10 @@ pub async fn undo(
     force: bool,
     opts: &RunOptions,
 ) -> Result<Outcome> {
-    let ctx = Ctx::new(target, name)?;
+    let ctx = Ctx::new(target, name, &opts.report)?;
     let sts = ctx.get().await?;
+    // Undo removes the rollout state; one it cannot read is refused with the way to drop it.
+    RolloutState::of(&sts)?;
     let revs = ctx.revisions(&sts).await?;
     let pods: Api<Pod> = Api::namespaced(target.client.clone(), &ctx.namespace);
     let selector = sts
@@ -1040,23 +766,20 @@ pub async fn undo(
     .clone();
     if opts.dry_run {
         let current_template = model::sts_template(&sts);
-        say(&format!(
+        ctx.say(format!(
             "would roll statefulset.apps/{name} back to revision {} ({})",
             rev.number, rev.name
         ));
-        print!(
-            "{}",
-            history::unified_diff(
-                &history::template_yaml(&current_template),
-                &history::template_yaml(&rev.template),
-                "current template",
-                &format!("revision {} ({})", rev.number, rev.name)
-            )
-        );
+        ctx.text(history::unified_diff(
+            &history::template_yaml(&current_template),
+            &history::template_yaml(&rev.template),
+            "current template",
+            &format!("revision {} ({})", rev.number, rev.name),
+        ));
         if force {
-            say("then delete the pods that are not Ready on another revision, and wait until every pod runs it");
+            ctx.say("then delete the pods that are not Ready on another revision, and wait until every pod runs it");
         }
-        say("dry run: nothing was changed");
+        ctx.say("dry run: nothing was changed");
         return Ok(Outcome::Planned);
     }
     if !force {
@@ -1064,30 +787,30 @@ pub async fn undo(
         if !ops.is_empty() {
             driver::patch_sts(&ctx.api, name, &ctx.namespace, &ops)
                 .await
-                .map_err(stop_error)?;
+                .map_err(Error::from)?;
         }
         if !ops.iter().any(|o| o["path"] == "/spec/template") {
-            say(&format!("statefulset.apps/{name} skipped rollback (current template already matches revision {})", rev.number));
+            ctx.say(format!("statefulset.apps/{name} skipped rollback (current template already matches revision {})", rev.number));
         } else {
-            say(&format!("statefulset.apps/{name} rolled back"));
+            ctx.say(format!("statefulset.apps/{name} rolled back"));
         }
         let stuck = stuck_pods(&sts, &pod_list, &rev.name);
         if !stuck.is_empty() {
-            eprintln!(
+            ctx.notice(format!(
                 "warning: {} not Ready on another revision; the controller will not replace {}. Force it with: {}",
                 stuck.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "),
                 if stuck.len() == 1 { "it" } else { "them" },
                 ctx.undo_cmd()
-            );
+            ));
         }
         return Ok(Outcome::Done);
     }
     let interrupted = driver::listen_for_interrupt();
     let mut d = Driver::open(
-        target.client.clone(),
+        target,
         &sts,
         interrupted,
-        opts.progress,
+        ctx.report.clone(),
         Checks::default(),
     );
     undo_with(&ctx, &mut d, &rev, true, opts).await?;
@@ -1096,7 +819,7 @@ pub async fn undo(
 
 /// The JSON patch of an undo: the revision's template (guarded by the generation), partition 0
 /// when forcing a RollingUpdate back, and our rollout state removed. Empty when nothing changes.
-fn undo_ops(sts: &StatefulSet, rev: &Revision, force: bool) -> Vec<Value> {
+pub(super) fn undo_ops(sts: &StatefulSet, rev: &Revision, force: bool) -> Vec<Value> {
     let same = model::update_revision(sts) == Some(rev.name.as_str()) && model::observed(sts);
     let mut ops = Vec::new();
     if !same {
@@ -1110,7 +833,7 @@ fn undo_ops(sts: &StatefulSet, rev: &Revision, force: bool) -> Vec<Value> {
 }
 
 /// Pods in range on another revision than `revision` and not Ready: they block the controller.
-fn stuck_pods(sts: &StatefulSet, pods: &[Pod], revision: &str) -> Vec<(String, String)> {
+pub(super) fn stuck_pods(sts: &StatefulSet, pods: &[Pod], revision: &str) -> Vec<(String, String)> {
     let range = identity::ordinal_range(sts);
     model::pods_by_ordinal(sts, pods)
         .into_iter()
@@ -1122,223 +845,6 @@ fn stuck_pods(sts: &StatefulSet, pods: &[Pod], revision: &str) -> Vec<(String, S
         })
         .filter_map(|(_, p)| Some((p.metadata.name.clone()?, p.metadata.uid.clone()?)))
         .collect()
-}
-
-/// Rolls back to `rev` with the driver's watches: patch, delete stuck pods, wait for all pods.
-async fn undo_with(
-    ctx: &Ctx,
-    d: &mut Driver,
-    rev: &Revision,
-    force: bool,
-    opts: &RunOptions,
-) -> Result<()> {
-    let sts = match d.sts().cloned() {
-        Some(s) => s,
-        None => ctx.get().await?,
-    };
-    let ops = undo_ops(&sts, rev, force);
-    let changed_template = ops.iter().any(|o| o["path"] == "/spec/template");
-    if !ops.is_empty() {
-        d.patch(&ops).await.map_err(stop_error)?;
-    }
-    if changed_template {
-        d.ui.say(&format!("statefulset.apps/{} rolled back", ctx.name));
-    } else {
-        d.ui.say(&format!(
-            "statefulset.apps/{} skipped rollback (current template already matches revision {})",
-            ctx.name, rev.number
-        ));
-    }
-    if model::partition(&sts) != 0 && model::strategy(&sts) == StrategyKind::RollingUpdate {
-        d.ui.say(&format!(
-            "partition set from {} to 0 so that every pod returns to revision {}",
-            model::partition(&sts),
-            rev.number
-        ));
-    }
-    let observed = d.await_observed(opts.timeout).await.map_err(stop_error)?;
-    let stuck = stuck_pods(
-        &observed,
-        &d.live.pods.values().cloned().collect::<Vec<_>>(),
-        &rev.name,
-    );
-    let pods: Api<Pod> = Api::namespaced(ctx.target.client.clone(), &ctx.namespace);
-    for (pod, uid) in stuck {
-        let dp = DeleteParams {
-            preconditions: Some(Preconditions {
-                uid: Some(uid),
-                resource_version: None,
-            }),
-            ..Default::default()
-        };
-        match pods.delete(&pod, &dp).await {
-            Ok(_) => d.ui.say(&format!(
-                "pod \"{pod}\" deleted (stuck on another revision)"
-            )),
-            Err(kube::Error::Api(s)) if s.code == 404 || s.code == 409 => {}
-            Err(e) => {
-                return Err(Error::from_kube(
-                    e,
-                    Subject::object("delete", "pods", &pod, Some(&ctx.namespace)),
-                ))
-            }
-        }
-    }
-    let replicas = identity::desired_replicas(&observed);
-    let start = identity::start_ordinal(&observed);
-    let strategy = model::strategy(&observed);
-    let step = plan::steps(
-        &[0],
-        replicas,
-        replicas,
-        start,
-        strategy,
-        opts.max_unavailable,
-    )
-    .pop()
-    .ok_or_else(|| Error::Other("empty undo plan".into()))?;
-    d.checks = Checks::default();
-    d.run_step(
-        &step,
-        1,
-        strategy,
-        opts.max_unavailable,
-        opts.timeout,
-        BTreeMap::new(),
-    )
-    .await
-    .map_err(|s| match s {
-        Stop::Timeout(t) => Error::Timeout { what: t },
-        other => stop_error(other),
-    })?;
-    d.ui.say(&format!(
-        "rollback complete: {replicas} pods at revision {} ({})",
-        rev.number, rev.name
-    ));
-    Ok(())
-}
-
-/// Reads what `status` shows.
-pub async fn status(target: &Target, name: &str) -> Result<RolloutStatus> {
-    let ctx = Ctx::new(target, name)?;
-    let snap = crate::read::snapshot(target, name).await?;
-    let extras = extras(&ctx, &snap.statefulset).await;
-    Ok(status::status(&snap, &extras, jiff::Timestamp::now()))
-}
-
-async fn extras(ctx: &Ctx, sts: &StatefulSet) -> Extras {
-    let service = sts
-        .spec
-        .as_ref()
-        .and_then(|s| s.service_name.clone())
-        .filter(|s| !s.is_empty());
-    let headless_service = match service {
-        Some(svc) => {
-            let api: Api<Service> = Api::namespaced(ctx.target.client.clone(), &ctx.namespace);
-            match api.get_opt(&svc).await {
-                Ok(Some(s)) => Some(s.spec.and_then(|s| s.cluster_ip).as_deref() == Some("None")),
-                Ok(None) => Some(false),
-                Err(_) => None,
-            }
-        }
-        None => None,
-    };
-    Extras {
-        headless_service,
-        server_version: ctx.server_version().await,
-    }
-}
-
-/// `status -w`: prints the status again whenever it changes, until Ctrl-C or `timeout`.
-pub async fn watch_status(
-    target: &Target,
-    name: &str,
-    timeout: Option<Duration>,
-    mut render: impl FnMut(&RolloutStatus),
-) -> Result<()> {
-    let ctx = Ctx::new(target, name)?;
-    let snap = crate::read::snapshot(target, name).await?;
-    let extras = extras(&ctx, &snap.statefulset).await;
-    let mut last = status::status(&snap, &extras, jiff::Timestamp::now());
-    render(&last);
-    let mut revisions = snap.revisions.clone();
-    let interrupted = driver::listen_for_interrupt();
-    let mut d = Driver::open(
-        target.client.clone(),
-        &snap.statefulset,
-        interrupted,
-        false,
-        Checks::default(),
-    );
-    let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
-    loop {
-        match d.wait_any(deadline).await {
-            Ok(()) => {}
-            Err(Stop::Interrupted) | Err(Stop::Timeout(_)) => return Ok(()),
-            Err(Stop::Api(e)) => return Err(e),
-            Err(_) => return Ok(()),
-        }
-        let Some(sts) = d.live.sts.clone() else {
-            continue;
-        };
-        if !d.synced() {
-            continue;
-        }
-        let update = model::update_revision(&sts).map(str::to_string);
-        if update.is_some() && !revisions.iter().any(|r| r.metadata.name == update) {
-            let api: Api<ControllerRevision> =
-                Api::namespaced(target.client.clone(), &ctx.namespace);
-            if let Ok(list) = api.list(&ListParams::default()).await {
-                let uid = sts.metadata.uid.clone().unwrap_or_default();
-                revisions = list
-                    .items
-                    .into_iter()
-                    .filter(|r| owners::is_controlled_by(&r.metadata, &uid))
-                    .collect();
-            }
-        }
-        let snap = crate::read::snapshot::Snapshot {
-            statefulset: sts,
-            pods: d.live.pods.values().cloned().collect(),
-            claims: vec![],
-            revisions: revisions.clone(),
-            volumes: None,
-            storage_classes: None,
-            events: vec![],
-            taken_at: jiff::Timestamp::now(),
-        };
-        let now = status::status(&snap, &extras, jiff::Timestamp::now());
-        let changed = serde_json::to_value(&now).ok() != serde_json::to_value(&last).ok();
-        if changed {
-            render(&now);
-            last = now;
-        }
-    }
-}
-
-/// Reads `history`.
-pub async fn history(target: &Target, name: &str) -> Result<Vec<HistoryRow>> {
-    let snap = crate::read::snapshot(target, name).await?;
-    Ok(history::history(&snap, jiff::Timestamp::now()))
-}
-
-/// `diff`: the unified diff of two revisions' templates.
-pub async fn diff(
-    target: &Target,
-    name: &str,
-    from: Option<&str>,
-    to: Option<&str>,
-) -> Result<String> {
-    let snap = crate::read::snapshot(target, name).await?;
-    let revs = model::revisions(&snap.revisions);
-    let (a, b) = history::diff_pair(&snap, &revs, from, to)?;
-    let text = history::unified_diff(
-        &history::template_yaml(&a.template),
-        &history::template_yaml(&b.template),
-        &format!("revision {} ({})", a.number, a.name),
-        &format!("revision {} ({})", b.number, b.name),
-    );
-    Ok(text)
 }
 
 #[cfg(test)]
@@ -1387,6 +893,15 @@ mod tests {
         let stuck = stuck_pods(&s, &pods, "web-old");
         assert_eq!(stuck.len(), 1);
         assert_eq!(stuck[0].0, "web-2");
+    }
+
+    #[test]
+    fn the_default_change_cause_is_the_command_line() {
+        let args = ["start", "web", "--image", "app=x:2"].map(String::from);
+        assert_eq!(
+            default_change_cause(args),
+            "kubectl sts-rollout start web --image app=x:2"
+        );
     }
 
     #[test]

@@ -11,6 +11,27 @@ use crate::visits::metrics::MetricSelector;
 use crate::visits::parse::Format;
 use crate::visits::source::{HttpSource, SourceRequest};
 
+/// A saved `--data-check` value that its flag's parser refuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidSavedFlag {
+    /// The flag (`--metric`).
+    pub flag: &'static str,
+    /// Why the value is refused.
+    pub problem: String,
+}
+
+impl std::fmt::Display for InvalidSavedFlag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the data check saved in annotation {STATE_ANNOTATION} has an invalid {}: {}; pass the data check again (--data-check with --path, --http or --metric) to replace it",
+            self.flag, self.problem
+        )
+    }
+}
+
+impl std::error::Error for InvalidSavedFlag {}
+
 /// Where `--data-check` reads each pod's counter, as the flags spelled it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -45,12 +66,8 @@ impl SavedDataCheck {
     }
 
     /// The request saved here, each value parsed as its flag would be.
-    pub fn to_request(&self) -> Result<SourceRequest, String> {
-        let bad = |flag: &str, e: String| {
-            format!(
-                "the data check saved in annotation {STATE_ANNOTATION} has an invalid {flag}: {e}; pass the data check again (--data-check with --path, --http or --metric) to replace it"
-            )
-        };
+    pub fn to_request(&self) -> Result<SourceRequest, InvalidSavedFlag> {
+        let bad = |flag: &'static str, problem: String| InvalidSavedFlag { flag, problem };
         if self.path.is_some() && self.http.is_some() {
             return Err(bad("--path", "--path and --http are both set".into()));
         }
@@ -154,7 +171,7 @@ mod tests {
 
     #[test]
     fn edited_values_are_refused_with_the_flag_named() {
-        let bad = |s: SavedDataCheck| s.to_request().unwrap_err();
+        let bad = |s: SavedDataCheck| s.to_request().unwrap_err().to_string();
         let e = bad(SavedDataCheck {
             metric: Some("1bad".into()),
             ..Default::default()

@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use futures::stream::{BoxStream, StreamExt};
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Event as CoreEvent, Pod};
@@ -21,10 +20,13 @@ use kube::runtime::WatchStreamExt;
 use kube::Client;
 use serde_json::Value;
 
+use super::events::{Progress, Reporter};
 use super::model::{self, StrategyKind};
 use super::patch;
 use super::plan::{HttpCheck, Step};
+use crate::api::watch_store::WatchStore;
 use crate::api::{self, CallError};
+use crate::cli::target::Target;
 use crate::error::{Error, Result, Subject};
 use crate::k8s::identity;
 use crate::k8s::ports;
@@ -57,6 +59,20 @@ impl std::fmt::Display for Stop {
             Stop::ConcurrentEdit(t) => write!(f, "concurrent edit detected: {t}"),
             Stop::PausedElsewhere => f.write_str("the rollout was paused by another process"),
             Stop::Api(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// A stop in the error's terms, each kind its own variant (the same wording as [`Stop`]'s).
+impl From<Stop> for Error {
+    fn from(stop: Stop) -> Self {
+        match stop {
+            Stop::Interrupted => Error::Interrupted,
+            Stop::Timeout(text) => Error::StepTimedOut(text),
+            Stop::Failed(text) => Error::StepFailed(text),
+            Stop::ConcurrentEdit(text) => Error::ConcurrentEdit(text),
+            Stop::PausedElsewhere => Error::PausedElsewhere,
+            Stop::Api(e) => e,
         }
     }
 }
@@ -203,10 +219,11 @@ pub fn foreign_change(
     if generation < our_generation {
         return None; // an event from before our own patch
     }
-    if let Some(state) = super::state::RolloutState::of(sts) {
-        if state.paused {
-            return Some(Stop::PausedElsewhere);
-        }
+    match super::state::RolloutState::of(sts) {
+        Ok(Some(state)) if state.paused => return Some(Stop::PausedElsewhere),
+        Ok(_) => {}
+        // Our annotation was overwritten with something we cannot read: someone else's edit.
+        Err(e) => return Some(Stop::ConcurrentEdit(e.to_string())),
     }
     if let Some(expected) = our_partition {
         let actual = model::partition(sts);
@@ -234,74 +251,8 @@ enum Change {
 pub struct Live {
     /// The StatefulSet, once listed.
     pub sts: Option<StatefulSet>,
-    /// Its pods by name, once listed.
-    pub pods: BTreeMap<String, Pod>,
-    pending_pods: BTreeMap<String, Pod>,
-    pods_synced: bool,
-}
-
-/// How the driver talks to the user: lines on stdout, per-pod spinners on a terminal.
-pub struct Ui {
-    multi: Option<MultiProgress>,
-    bars: BTreeMap<String, ProgressBar>,
-    last: BTreeMap<String, String>,
-}
-
-impl Ui {
-    /// Spinners on stderr when `progress` (stderr is a terminal).
-    pub fn new(progress: bool) -> Ui {
-        Ui {
-            multi: progress.then(MultiProgress::new),
-            bars: BTreeMap::new(),
-            last: BTreeMap::new(),
-        }
-    }
-
-    /// A line on stdout (above any spinners).
-    pub fn say(&self, line: &str) {
-        match &self.multi {
-            Some(m) => {
-                let _ = m.println(line);
-            }
-            None => println!("{line}"),
-        }
-    }
-
-    fn pod_state(&mut self, pod: &str, text: &str, finished: bool) {
-        if self.last.get(pod).map(String::as_str) == Some(text) {
-            return;
-        }
-        self.last.insert(pod.to_string(), text.to_string());
-        match &self.multi {
-            Some(m) => {
-                let bar = self.bars.entry(pod.to_string()).or_insert_with(|| {
-                    let b = m.add(ProgressBar::new(1));
-                    if let Ok(style) =
-                        ProgressStyle::with_template("{spinner} {prefix:<12} [{bar:10}] {msg}")
-                    {
-                        b.set_style(style.progress_chars("#>-"));
-                    }
-                    b.set_prefix(pod.to_string());
-                    b.enable_steady_tick(Duration::from_millis(120));
-                    b
-                });
-                bar.set_message(text.to_string());
-                if finished {
-                    bar.set_position(1);
-                    bar.finish();
-                }
-            }
-            None => println!("  {pod}: {text}"),
-        }
-    }
-
-    /// Clears finished spinners.
-    pub fn clear(&mut self) {
-        for (_, bar) in std::mem::take(&mut self.bars) {
-            bar.finish_and_clear();
-        }
-        self.last.clear();
-    }
+    /// Its pods, by name once listed.
+    pub pods: WatchStore<Pod>,
 }
 
 /// Checks run on each pod of a step.
@@ -331,8 +282,8 @@ pub struct Driver {
     /// The partition we last set (RollingUpdate).
     pub our_partition: Option<i32>,
     interrupted: tokio::sync::watch::Receiver<bool>,
-    /// Output.
-    pub ui: Ui,
+    /// Where progress goes (the driver never prints).
+    pub report: Reporter,
     /// Pod checks.
     pub checks: Checks,
 }
@@ -349,25 +300,29 @@ pub fn listen_for_interrupt() -> tokio::sync::watch::Receiver<bool> {
 }
 
 impl Driver {
-    /// Opens both watches for `sts` (already read).
+    /// Opens both watches for `sts` (already read). The watches use the target's watch client,
+    /// which `--request-timeout` does not cut; every other request uses its bounded client.
     pub fn open(
-        client: Client,
+        target: &Target,
         sts: &StatefulSet,
         interrupted: tokio::sync::watch::Receiver<bool>,
-        progress: bool,
+        report: Reporter,
         checks: Checks,
     ) -> Driver {
+        let client = target.client.clone();
         let namespace = sts.metadata.namespace.clone().unwrap_or_default();
         let name = sts.metadata.name.clone().unwrap_or_default();
         let sts_api: Api<StatefulSet> = Api::namespaced(client.clone(), &namespace);
         let pods_api: Api<Pod> = Api::namespaced(client.clone(), &namespace);
+        let watch_sts: Api<StatefulSet> = Api::namespaced(target.watch_client.clone(), &namespace);
+        let watch_pods: Api<Pod> = Api::namespaced(target.watch_client.clone(), &namespace);
         let selector = sts
             .spec
             .as_ref()
             .map(|s| crate::k8s::selectors::selector_string(&s.selector))
             .unwrap_or_default();
         let sts_stream = watcher::watcher(
-            sts_api.clone(),
+            watch_sts,
             watcher::Config::default().fields(&format!("metadata.name={name}")),
         )
         .default_backoff()
@@ -376,7 +331,7 @@ impl Driver {
         if !selector.is_empty() {
             pod_config = pod_config.labels(&selector);
         }
-        let pod_stream = watcher::watcher(pods_api.clone(), pod_config)
+        let pod_stream = watcher::watcher(watch_pods, pod_config)
             .default_backoff()
             .map(Change::Pod);
         Driver {
@@ -394,7 +349,7 @@ impl Driver {
             our_partition: (model::strategy(sts) == StrategyKind::RollingUpdate)
                 .then(|| model::partition(sts)),
             interrupted,
-            ui: Ui::new(progress),
+            report,
             checks,
         }
     }
@@ -405,23 +360,7 @@ impl Driver {
             Change::Sts(Ok(Event::Delete(_))) => self.live.sts = None,
             Change::Sts(_) => {}
             Change::Pod(Ok(ev)) => {
-                let name_of = |p: &Pod| p.metadata.name.clone().unwrap_or_default();
-                match ev {
-                    Event::Apply(p) => {
-                        self.live.pods.insert(name_of(&p), p);
-                    }
-                    Event::Delete(p) => {
-                        self.live.pods.remove(&name_of(&p));
-                    }
-                    Event::Init => self.live.pending_pods.clear(),
-                    Event::InitApply(p) => {
-                        self.live.pending_pods.insert(name_of(&p), p);
-                    }
-                    Event::InitDone => {
-                        self.live.pods = std::mem::take(&mut self.live.pending_pods);
-                        self.live.pods_synced = true;
-                    }
-                }
+                self.live.pods.apply(ev);
             }
             // Errors are retried by the watcher with backoff; a relist follows.
             Change::Pod(Err(_)) => {}
@@ -473,7 +412,7 @@ impl Driver {
                 if let Some(stop) = foreign_change(sts, self.our_generation, self.our_partition) {
                     return Err(stop);
                 }
-                if model::observed(sts) && self.live.pods_synced {
+                if model::observed(sts) && self.live.pods.synced() {
                     return Ok(sts.clone());
                 }
             }
@@ -520,7 +459,7 @@ impl Driver {
 
     /// Whether both watches have listed.
     pub fn synced(&self) -> bool {
-        self.live.sts.is_some() && self.live.pods_synced
+        self.live.sts.is_some() && self.live.pods.synced()
     }
 
     /// Waits for any change (or the deadline, or Ctrl-C).
@@ -558,29 +497,26 @@ impl Driver {
         let mut last_progress: Option<StepProgress> = None;
         loop {
             let mut wake = None;
-            if let (Some(sts), true) = (self.fresh_sts(), self.live.pods_synced) {
+            if let (Some(sts), true) = (self.fresh_sts(), self.live.pods.synced()) {
                 if let Some(stop) = foreign_change(sts, self.our_generation, self.our_partition) {
                     return Err(stop);
                 }
                 let sts = sts.clone();
-                let progress =
-                    step_progress(&sts, &self.live.pods, &step.covered, Timestamp::now());
-                for p in &progress.pods {
-                    let (text, finished) = match &p.phase {
-                        PodPhase::Waiting => ("waiting".to_string(), false),
-                        PodPhase::Replacing(s) => (s.clone(), false),
-                        PodPhase::Ready => ("Ready, waiting minReadySeconds".to_string(), false),
-                        PodPhase::Done => (
-                            format!(
-                                "Ready on revision {}",
-                                progress.update_revision.as_deref().unwrap_or("?")
-                            ),
-                            true,
-                        ),
-                    };
-                    let relevant = step_ordinals.contains(&p.ordinal) || p.phase != PodPhase::Done;
-                    if progress.update_revision.is_some() && relevant {
-                        self.ui.pod_state(&p.pod, &text, finished);
+                let progress = step_progress(
+                    &sts,
+                    self.live.pods.objects(),
+                    &step.covered,
+                    Timestamp::now(),
+                );
+                if let Some(revision) = &progress.update_revision {
+                    for p in &progress.pods {
+                        if step_ordinals.contains(&p.ordinal) || p.phase != PodPhase::Done {
+                            (self.report)(Progress::Pod {
+                                pod: p.pod.clone(),
+                                phase: p.phase.clone(),
+                                revision: revision.clone(),
+                            });
+                        }
                     }
                 }
                 if let Some((pod, reason)) = &progress.failed {
@@ -600,18 +536,18 @@ impl Driver {
                 if strategy == StrategyKind::OnDelete {
                     for (pod, uid) in next_deletions(&progress, max_unavailable, &deleted) {
                         let ordinal = identity::ordinal_after(&pod, &self.name).unwrap_or(-1);
-                        if let Some(obj) = self.live.pods.get(&pod).cloned() {
+                        if let Some(obj) = self.live.pods.objects().get(&pod).cloned() {
                             if let Some(value) = self.read_before(obj).await {
                                 before.insert(ordinal, Some(value));
                             }
                         }
                         self.delete_pod(&pod, &uid).await?;
-                        self.ui.say(&format!("pod \"{pod}\" deleted"));
+                        (self.report)(Progress::PodDeleted { pod: pod.clone() });
                         deleted.insert(uid);
                     }
                 }
                 if progress.done && step_ordinals.iter().all(|o| checked.contains(o)) {
-                    self.ui.clear();
+                    (self.report)(Progress::StepSettled);
                     return Ok(());
                 }
                 wake = progress.wake_at;
@@ -634,7 +570,13 @@ impl Driver {
         let mut out = BTreeMap::new();
         for &o in ordinals {
             let name = identity::pod_name(&self.name, o);
-            if let Some(pod) = self.live.pods.get(&name).filter(|p| model::is_ready(p)) {
+            if let Some(pod) = self
+                .live
+                .pods
+                .objects()
+                .get(&name)
+                .filter(|p| model::is_ready(p))
+            {
                 if let Some(value) = self.read_before(pod.clone()).await {
                     out.insert(o, Some(value));
                 }
@@ -651,9 +593,10 @@ impl Driver {
             Ok(Some(v)) => Some(v),
             Ok(None) => None,
             Err(e) => {
-                self.ui.say(&format!(
-                    "  {name}: no counter to check before its restart ({e})"
-                ));
+                (self.report)(Progress::NoCounterBefore {
+                    pod: name,
+                    error: e.to_string(),
+                });
                 None
             }
         }
@@ -683,12 +626,12 @@ impl Driver {
                 step.number,
                 a.map(|v| v.to_string()).unwrap_or_else(|| "nothing".into())
             ))),
-            (b, a) => {
-                self.ui.say(&format!(
-                    "  {name}: data check ok ({} -> {})",
-                    b.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
-                    a.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
-                ));
+            (before, after) => {
+                (self.report)(Progress::DataCheckOk {
+                    pod: name,
+                    before,
+                    after,
+                });
                 Ok(())
             }
         }
@@ -701,14 +644,17 @@ impl Driver {
         p: &PodProgress,
         before: Option<u64>,
     ) -> std::result::Result<(), Stop> {
-        let Some(pod) = self.live.pods.get(&p.pod).cloned() else {
+        let Some(pod) = self.live.pods.objects().get(&p.pod).cloned() else {
             return Ok(());
         };
         if let Some(check) = &self.checks.http {
             http_check(&self.client, &pod, check)
                 .await
                 .map_err(|e| Stop::Failed(format!("step {}/{total}: {e}", step.number)))?;
-            self.ui.say(&format!("  {}: GET {} ok", p.pod, check.path));
+            (self.report)(Progress::HttpCheckOk {
+                pod: p.pod.clone(),
+                path: check.path.clone(),
+            });
         }
         if before.is_some() {
             self.compare_one(step, total, pod, before).await?;
@@ -1012,6 +958,47 @@ mod tests {
             foreign_change(&newer, 3, Some(4)),
             Some(Stop::ConcurrentEdit(_))
         ));
+    }
+
+    #[test]
+    fn each_stop_is_its_own_error_kind_with_the_same_words() {
+        let cases = [
+            (Stop::Interrupted, "interrupted"),
+            (
+                Stop::Timeout("timed out after 5m".into()),
+                "timed out after 5m",
+            ),
+            (Stop::Failed("step 1/2: no".into()), "step 1/2: no"),
+            (
+                Stop::ConcurrentEdit("partition is 3".into()),
+                "concurrent edit detected: partition is 3",
+            ),
+            (
+                Stop::PausedElsewhere,
+                "the rollout was paused by another process",
+            ),
+        ];
+        for (stop, text) in cases {
+            assert_eq!(stop.to_string(), text);
+            let err = Error::from(stop);
+            assert_eq!(err.to_string(), text);
+            assert!(!matches!(err, Error::Other(_)), "{err:?}");
+        }
+        assert!(matches!(
+            Error::from(Stop::Timeout(String::new())),
+            Error::StepTimedOut(_)
+        ));
+        assert!(matches!(
+            Error::from(Stop::Failed(String::new())),
+            Error::StepFailed(_)
+        ));
+        let edit = Error::from(Stop::ConcurrentEdit("x".into()));
+        assert!(edit
+            .hint()
+            .unwrap()
+            .contains("kubectl sts-rollout resume NAME --partition N"));
+        let api = Error::invalid("bad", "fix");
+        assert_eq!(Error::from(Stop::Api(api)).to_string(), "bad");
     }
 
     #[test]

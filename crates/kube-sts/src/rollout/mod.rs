@@ -5,16 +5,21 @@
 //! [`status`] and [`history`] are the read-only views; [`state`] is the annotation that lets
 //! `pause`, `resume` and `promote` work across processes. Imperative shell: [`driver`] executes a
 //! plan with watches (no sleeps), stops and pauses on Ctrl-C or failure, and [`commands`] is one
-//! function per subcommand for the binary to call.
+//! function per subcommand for the binary to call. Neither prints: they report [`events`]
+//! through a callback, and [`view`] turns those into lines and spinners.
 
 pub mod commands;
 pub mod data;
 pub mod data_sources;
 pub mod driver;
+pub mod events;
 pub mod history;
 pub mod history_view;
 pub mod model;
 pub mod patch;
 pub mod plan;
+pub mod reads;
+pub mod run;
 pub mod state;
 pub mod status;
+pub mod view;

@@ -117,6 +117,17 @@ pub fn check_partition(partition: i32, replicas: i32) -> Result<()> {
     Ok(())
 }
 
+/// `--max-unavailable K` (OnDelete: pods deleted at once): at least 1; 1 when not given.
+pub fn check_max_unavailable(k: Option<i32>) -> Result<i32> {
+    match k.unwrap_or(1) {
+        k if k < 1 => Err(Error::invalid(
+            format!("invalid --max-unavailable {k}: must be at least 1"),
+            "use --max-unavailable 1 (the default) or more",
+        )),
+        k => Ok(k),
+    }
+}
+
 /// One step of a plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -467,6 +478,17 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn max_unavailable_is_at_least_one() {
+        assert_eq!(check_max_unavailable(None).unwrap(), 1);
+        assert_eq!(check_max_unavailable(Some(3)).unwrap(), 3);
+        let err = check_max_unavailable(Some(0)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid --max-unavailable 0: must be at least 1"
+        );
+    }
 
     #[test]
     fn parse_and_resolve_canary_steps() {

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::model::{self, Revision, StrategyKind};
 use super::plan::{self, Parallelism};
 use super::state::RolloutState;
+use crate::error::Result;
 use crate::k8s::identity;
 use crate::read::snapshot::Snapshot;
 
@@ -121,9 +122,10 @@ fn revision_ref(revs: &[Revision], name: Option<&str>) -> Option<RevisionRef> {
     })
 }
 
-/// Builds the status of one StatefulSet.
-pub fn status(snap: &Snapshot, extras: &Extras, now: Timestamp) -> RolloutStatus {
+/// Builds the status of one StatefulSet; fails only on a malformed rollout annotation.
+pub fn status(snap: &Snapshot, extras: &Extras, now: Timestamp) -> Result<RolloutStatus> {
     let sts = &snap.statefulset;
+    let rollout = RolloutState::of(sts)?;
     let revs = model::revisions(&snap.revisions);
     let strategy = model::strategy(sts);
     let start = identity::start_ordinal(sts);
@@ -198,7 +200,7 @@ pub fn status(snap: &Snapshot, extras: &Extras, now: Timestamp) -> RolloutStatus
             .all(|c| c.updated && c.ready),
         None => pods.iter().all(|c| c.updated && c.ready),
     } && model::observed(sts)
-        && RolloutState::of(sts).is_none();
+        && rollout.is_none();
     if let Some(spec) = sts.spec.as_ref() {
         if !model::has_readiness_probe(&spec.template) {
             warnings.push(
@@ -223,7 +225,6 @@ pub fn status(snap: &Snapshot, extras: &Extras, now: Timestamp) -> RolloutStatus
                 .into(),
         );
     }
-    let rollout = RolloutState::of(sts);
     if let Some(p) = partition {
         if p >= replicas && update.is_some() && update != current && rollout.is_none() {
             warnings.push(format!(
@@ -239,7 +240,7 @@ pub fn status(snap: &Snapshot, extras: &Extras, now: Timestamp) -> RolloutStatus
             extras.server_version.as_deref(),
         )
     });
-    RolloutStatus {
+    Ok(RolloutStatus {
         name: snap.name().to_string(),
         namespace: snap.namespace().to_string(),
         strategy,
@@ -255,7 +256,7 @@ pub fn status(snap: &Snapshot, extras: &Extras, now: Timestamp) -> RolloutStatus
         rollout,
         complete,
         warnings,
-    }
+    })
 }
 
 fn describe_revision(r: &Option<RevisionRef>) -> String {
@@ -423,7 +424,7 @@ mod tests {
                 pod(2, "web-new", Some(60)),
             ],
         );
-        let st = status(&s, &Extras::default(), now());
+        let st = status(&s, &Extras::default(), now()).unwrap();
         assert_eq!(st.counts.updated, 2);
         assert_eq!(st.counts.current, 1);
         assert!(st.complete);
@@ -463,7 +464,8 @@ mod tests {
                 server_version: None,
             },
             now(),
-        );
+        )
+        .unwrap();
         assert!(!st.complete);
         let all = st.warnings.join("\n");
         assert!(all.contains("rollout stuck: web-1"), "{all}");
@@ -477,7 +479,7 @@ mod tests {
             on_delete(sts(2, 1, None)),
             vec![pod(1, "web-new", Some(5)), pod(2, "web-new", Some(5))],
         );
-        let st = status(&s, &Extras::default(), now());
+        let st = status(&s, &Extras::default(), now()).unwrap();
         assert_eq!(st.partition, None);
         assert!(st.complete);
         assert_eq!(st.pods[0].ordinal, 1);

@@ -265,7 +265,7 @@ async fn expand_claims(
     );
     let wanted: Vec<&str> = plan.claims.iter().map(|c| c.pvc.as_str()).collect();
     let result = wait::until(
-        api,
+        Api::namespaced(target.watch_client.clone(), &plan.namespace),
         watcher::Config::default(),
         opts.timeout,
         &format!("{} claim(s) to report capacity {}", wanted.len(), plan.to),
@@ -318,7 +318,7 @@ async fn delete_orphaning(
     })?;
     let name = plan.name.clone();
     wait::until(
-        api,
+        Api::<StatefulSet>::namespaced(target.watch_client.clone(), &plan.namespace),
         watcher::Config::default(),
         opts.timeout,
         &format!("statefulset {:?} to be deleted", plan.name),
@@ -389,7 +389,7 @@ async fn verify(
         .as_ref()
         .map(|s| crate::k8s::selectors::selector_string(&s.selector))
         .unwrap_or_default();
-    let pod_api: Api<Pod> = Api::namespaced(target.client.clone(), &plan.namespace);
+    let pod_api: Api<Pod> = Api::namespaced(target.watch_client.clone(), &plan.namespace);
     let mut config = watcher::Config::default();
     if !selector.is_empty() {
         config = config.labels(&selector);
