@@ -267,21 +267,6 @@ async fn main() -> ExitCode {
     finish(run(cli).await, ExitMode::Normal)
 }
 
-/// Columns to fit `history` into: the terminal's width when stdout is one, else `COLUMNS`
-/// when set (as `ls` does), else none (pipes get whole lines).
-fn terminal_width() -> Option<usize> {
-    use std::io::IsTerminal;
-    if std::io::stdout().is_terminal() {
-        if let Ok((cols, _)) = crossterm::terminal::size() {
-            return Some(cols as usize);
-        }
-    }
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.trim().parse::<usize>().ok())
-        .filter(|c| *c > 0)
-}
-
 async fn run(cli: Cli) -> Result<Outcome, Error> {
     let Some(command) = cli.command else {
         let (Some(name), Some(partition)) = (cli.name.as_deref(), cli.partition) else {
@@ -375,7 +360,12 @@ async fn run(cli: Cli) -> Result<Outcome, Error> {
             let rows = commands::history(&target, &name).await?;
             print!(
                 "{}",
-                view::history_text(&name, rows, &out, terminal_width())?
+                view::history_text(
+                    &name,
+                    rows,
+                    &out,
+                    kube_sts::render::screen::terminal_width()
+                )?
             );
             Ok(Outcome::Done)
         }

@@ -29,18 +29,16 @@ where
     let run = async {
         let mut store: WatchStore<K> = WatchStore::default();
         let mut stream = watcher::watcher(api, config).boxed();
-        while let Some(event) = stream
-            .try_next()
-            .await
-            .map_err(|e| Error::Other(format!("watch failed while waiting for {what}: {e}")))?
-        {
+        while let Some(event) = stream.try_next().await.map_err(|e| Error::Client {
+            message: format!("watch failed while waiting for {what}: {e}"),
+        })? {
             if store.apply(event) && done(store.objects()) {
                 return Ok(store.into_objects());
             }
         }
-        Err(Error::Other(format!(
-            "watch ended while waiting for {what}"
-        )))
+        Err(Error::Client {
+            message: format!("watch ended while waiting for {what}"),
+        })
     };
     tokio::time::timeout(timeout, run)
         .await

@@ -42,3 +42,18 @@ impl Drop for Screen {
         let _ = execute!(self.out, Show, Print("\r\n"));
     }
 }
+
+/// Columns to fit `history` into: the terminal's width when stdout is one, else `COLUMNS`
+/// when set (as `ls` does), else none (pipes get whole lines).
+pub fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        if let Ok((cols, _)) = crossterm::terminal::size() {
+            return Some(cols as usize);
+        }
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c > 0)
+}
