@@ -11,10 +11,10 @@ use std::collections::{BTreeMap, HashSet};
 use serde_json::{json, Map, Value};
 
 use super::kubelet::{is_deleting, meta, pod_finished, pod_ready, wait_for_change};
-use crate::api;
-use crate::resources::{ENDPOINTS, PODS, SERVICES};
+use crate::machinery::api;
+use crate::machinery::resources::{ENDPOINTS, PODS, SERVICES};
+use crate::machinery::store::{Event, Obj};
 use crate::state::{SharedState, State};
-use crate::store::{Event, Obj};
 
 /// Label upstream puts on the Endpoints of a headless Service.
 const HEADLESS_LABEL: &str = "service.kubernetes.io/headless";

@@ -22,10 +22,10 @@ use tokio::sync::broadcast::{
 };
 
 use super::provisioner;
-use crate::api;
-use crate::resources::{EVENTS, NODES, PODS, PVCS, PVS, STORAGECLASSES};
+use crate::machinery::api;
+use crate::machinery::resources::{EVENTS, NODES, PODS, PVCS, PVS, STORAGECLASSES};
+use crate::machinery::store::{now_rfc3339, Event, Obj};
 use crate::state::{SharedState, State};
-use crate::store::{now_rfc3339, Event, Obj};
 
 /// Annotation the scheduler puts on a `WaitForFirstConsumer` claim to ask for a volume there.
 pub(crate) const SELECTED_NODE: &str = "volume.kubernetes.io/selected-node";
@@ -1438,11 +1438,11 @@ pub(crate) mod test_support {
 
     use serde_json::{json, Value};
 
-    use crate::api;
+    use crate::machinery::api;
+    use crate::machinery::resources::{EVENTS, NAMESPACES};
+    use crate::machinery::store::Obj;
     use crate::options::ClusterOptions;
-    use crate::resources::{EVENTS, NAMESPACES};
     use crate::state::{SharedState, State};
-    use crate::store::Obj;
 
     /// A state with namespace `default`, nodes and the default StorageClass.
     pub fn cluster(opts: ClusterOptions) -> SharedState {

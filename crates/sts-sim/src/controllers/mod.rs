@@ -1,5 +1,5 @@
 //! The controllers running inside the simulated cluster. Each one reacts to store events
-//! and writes through [`crate::api`], like the real control plane does through the API.
+//! and writes through [`crate::machinery::api`], like the real control plane does through the API.
 
 use crate::state::SharedState;
 

@@ -18,12 +18,12 @@ use super::kubelet::{
     cond, condition, is_deleting, meta, pod_node, set_condition, wait_for_change, Recorder,
     SELECTED_NODE,
 };
-use crate::api;
-use crate::fs::FileSystems;
-use crate::resources::{PVCS, PVS, STORAGECLASSES};
+use crate::machinery::api;
+use crate::machinery::resources::{PVCS, PVS, STORAGECLASSES};
+use crate::machinery::store::{now_rfc3339, Event, Obj};
+use crate::machinery::validation::parse_quantity;
+use crate::runtime::fs::FileSystems;
 use crate::state::{SharedState, State};
-use crate::store::{now_rfc3339, Event, Obj};
-use crate::validation::parse_quantity;
 
 /// The provisioner of the simulator's default StorageClass.
 pub const PROVISIONER: &str = "sts-sim.io/hostpath";
@@ -553,7 +553,7 @@ fn provision(
     claim: &Value,
     class: &Value,
     node: Option<&str>,
-) -> Result<(), crate::api_error::ApiError> {
+) -> Result<(), crate::apiserver::errors::ApiError> {
     let provisioner = class["provisioner"]
         .as_str()
         .unwrap_or(PROVISIONER)
@@ -582,7 +582,7 @@ fn provision(
         Err(e) if e.code == 409 => state
             .store
             .get(&PVS, "", &name)
-            .ok_or_else(|| crate::api_error::ApiError::not_found(&PVS, &name))?,
+            .ok_or_else(|| crate::apiserver::errors::ApiError::not_found(&PVS, &name))?,
         Err(e) => return Err(e),
     };
     state.fs.set_capacity(&FileSystems::pv_volume(&name), bytes);
@@ -762,8 +762,8 @@ mod tests {
     use super::super::kubelet::test_support::{claim, cluster, events, pod, wait_for};
     use super::super::kubelet::{self, pod_ready};
     use super::*;
+    use crate::machinery::resources::PODS;
     use crate::options::ClusterOptions;
-    use crate::resources::PODS;
 
     fn get_claim(state: &State, name: &str) -> Option<Obj> {
         state.store.get(&PVCS, "default", name)

@@ -6,7 +6,7 @@
 //! update revisions determined (creating, reusing or renumbering a revision), then the
 //! pure [`plan`] decides which pods to create, update or delete under the pod management
 //! policy and update strategy, the I/O shell carries those steps out through
-//! [`crate::api`] (claims before pods, events like upstream's recorder), and finally the
+//! [`crate::machinery::api`] (claims before pods, events like upstream's recorder), and finally the
 //! status is written and the revision history truncated.
 
 use std::collections::HashMap;
@@ -16,12 +16,12 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 
-use crate::api::{self, DeleteOptions};
-use crate::api_error::ApiError;
-use crate::resources::{self, ResourceType};
-use crate::revision;
+use crate::apiserver::errors::ApiError;
+use crate::machinery::api::{self, DeleteOptions};
+use crate::machinery::resources::{self, ResourceType};
+use crate::machinery::revision;
+use crate::machinery::store::{self, Obj};
 use crate::state::{SharedState, State};
-use crate::store::{self, Obj};
 
 /// Label naming the pod (`statefulset.kubernetes.io/pod-name`).
 pub const POD_NAME_LABEL: &str = "statefulset.kubernetes.io/pod-name";
@@ -1561,9 +1561,11 @@ fn record_event(state: &State, set: &Value, kind: &str, reason: &str, message: &
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::machinery::patch::PatchType;
+    use crate::machinery::resources::{
+        CONTROLLERREVISIONS, EVENTS, NAMESPACES, PODS, PVCS, STATEFULSETS,
+    };
     use crate::options::ClusterOptions;
-    use crate::patch::PatchType;
-    use crate::resources::{CONTROLLERREVISIONS, EVENTS, NAMESPACES, PODS, PVCS, STATEFULSETS};
     use std::collections::HashSet;
     use std::sync::Mutex;
 
