@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use crate::apiserver::errors::ApiError;
 use crate::machinery::resources::{ENDPOINTS, NODES, PODS, SERVICES};
+use crate::machinery::selectors::set_matches;
 use crate::runtime::containers::{self, pod_ip, ContainerView, HttpAnswer};
 use crate::state::{SharedState, State};
 
@@ -200,13 +201,6 @@ fn pod_ready(pod: &Value) -> bool {
         })
 }
 
-fn selector_matches(selector: &serde_json::Map<String, Value>, pod: &Value) -> bool {
-    !selector.is_empty()
-        && selector
-            .iter()
-            .all(|(k, v)| pod["metadata"]["labels"][k.as_str()] == *v)
-}
-
 /// Ready backends of a service for one service port, sorted by pod name.
 fn backends(state: &State, ns: &str, svc: &Value, svc_port: &Value) -> Vec<Backend> {
     let svc_name = svc["metadata"]["name"].as_str().unwrap_or("");
@@ -243,7 +237,10 @@ fn backends(state: &State, ns: &str, svc: &Value, svc_port: &Value) -> Vec<Backe
     } else if let Some(selector) = svc["spec"]["selector"].as_object() {
         let target = &svc_port["targetPort"];
         for pod in state.store.list(&PODS, Some(ns)).0 {
-            if !selector_matches(selector, &pod) || !pod_ready(&pod) {
+            if selector.is_empty()
+                || !set_matches(selector, &pod["metadata"]["labels"])
+                || !pod_ready(&pod)
+            {
                 continue;
             }
             let port = match target {

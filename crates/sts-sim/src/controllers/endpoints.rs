@@ -8,21 +8,17 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::kubelet::{is_deleting, meta, pod_finished, pod_ready, wait_for_change};
 use crate::machinery::api;
 use crate::machinery::resources::{ENDPOINTS, PODS, SERVICES};
+use crate::machinery::selectors::set_matches;
 use crate::machinery::store::{Event, Obj};
 use crate::state::{SharedState, State};
 
 /// Label upstream puts on the Endpoints of a headless Service.
 const HEADLESS_LABEL: &str = "service.kubernetes.io/headless";
-
-fn selects(selector: &Map<String, Value>, pod: &Value) -> bool {
-    let labels = &pod["metadata"]["labels"];
-    selector.iter().all(|(k, v)| labels[k] == *v)
-}
 
 /// Resolves a Service port's `targetPort` against a pod (named ports via `containerPort`s).
 fn resolve_port(svc_port: &Value, pod: &Value) -> Option<i64> {
@@ -97,7 +93,9 @@ pub(crate) fn desired_subsets(svc: &Value, pods: &[Obj]) -> Vec<Value> {
     // Ports (as JSON text, for grouping) -> (ready addresses, not-ready addresses).
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for pod in pods {
-        if meta(pod, "namespace") != meta(svc, "namespace") || !selects(selector, pod) {
+        if meta(pod, "namespace") != meta(svc, "namespace")
+            || !set_matches(selector, &pod["metadata"]["labels"])
+        {
             continue;
         }
         if pod_finished(pod) || (is_deleting(pod) && !publish_not_ready) {

@@ -20,6 +20,7 @@ use crate::apiserver::errors::ApiError;
 use crate::machinery::api::{self, DeleteOptions};
 use crate::machinery::resources::{self, ResourceType};
 use crate::machinery::revision;
+use crate::machinery::selectors::selector_matches;
 use crate::machinery::store::{self, Obj};
 use crate::state::{SharedState, State};
 
@@ -239,31 +240,6 @@ pub fn pod_revision(pod: &Value) -> &str {
 // ---------------------------------------------------------------------------------------
 // Label selectors and owner references
 // ---------------------------------------------------------------------------------------
-
-/// Whether `labels` satisfy a `LabelSelector` (`matchLabels` and `matchExpressions`).
-pub fn selector_matches(selector: &Value, labels: &Value) -> bool {
-    let label = |k: &str| labels[k].as_str();
-    let labels_ok = selector["matchLabels"]
-        .as_object()
-        .is_none_or(|m| m.iter().all(|(k, v)| label(k) == v.as_str()));
-    let exprs_ok = selector["matchExpressions"].as_array().is_none_or(|exprs| {
-        exprs.iter().all(|e| {
-            let key = e["key"].as_str().unwrap_or("");
-            let values: Vec<&str> = e["values"]
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            match e["operator"].as_str().unwrap_or("") {
-                "In" => label(key).is_some_and(|v| values.contains(&v)),
-                "NotIn" => label(key).is_none_or(|v| !values.contains(&v)),
-                "Exists" => label(key).is_some(),
-                "DoesNotExist" => label(key).is_none(),
-                _ => false,
-            }
-        })
-    });
-    labels_ok && exprs_ok
-}
 
 fn selector_is_empty(selector: &Value) -> bool {
     selector["matchLabels"]
@@ -1993,22 +1969,6 @@ mod tests {
             choose_update_revision(&revs, &rev(3, "c")),
             UpdateRevisionChoice::Create(3)
         );
-    }
-
-    #[test]
-    fn selectors_match_labels_and_expressions() {
-        let labels = json!({"app": "web", "tier": "db"});
-        assert!(selector_matches(
-            &json!({"matchLabels": {"app": "web"}}),
-            &labels
-        ));
-        assert!(!selector_matches(
-            &json!({"matchLabels": {"app": "api"}}),
-            &labels
-        ));
-        let exprs = json!({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["db"]},
-            {"key": "x", "operator": "DoesNotExist"}]});
-        assert!(selector_matches(&exprs, &labels));
     }
 
     // ----- the controller against a store --------------------------------------------

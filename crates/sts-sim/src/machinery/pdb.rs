@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::machinery::validation::selector_matches;
+use crate::machinery::selectors::selector_matches;
 
 /// Whether a budget's selector covers a pod (same namespace; an empty selector covers all).
 pub fn covers(pdb: &Value, pod: &Value) -> bool {

@@ -274,17 +274,43 @@ impl LabelSelector {
         })
     }
 
+    /// Builds the selector of a Service's `spec.selector` (a plain label map), like
+    /// upstream `labels.SelectorFromSet`: every pair must be equal; an empty map selects
+    /// everything (callers that treat "no selector" as "select nothing", as the endpoints
+    /// controller and the service proxy do, check for emptiness first). Keys and values are
+    /// not validated, as upstream's `SelectorFromSet` does not.
+    pub fn from_set(set: &Map<String, Value>) -> Self {
+        let mut requirements: Vec<Requirement> = set
+            .iter()
+            .map(|(key, value)| Requirement {
+                key: key.clone(),
+                operator: Operator::Equals,
+                values: vec![label_string(value)],
+            })
+            .collect();
+        requirements.sort_by(|a, b| a.key.cmp(&b.key));
+        LabelSelector {
+            requirements,
+            nothing: false,
+        }
+    }
+
     /// Whether the labels (a `metadata.labels` map) satisfy every requirement.
     pub fn matches(&self, labels: &Map<String, Value>) -> bool {
         !self.nothing && self.requirements.iter().all(|r| r.matches(labels))
     }
 
-    /// Matches against `metadata.labels` of an object (absent labels = empty).
-    pub fn matches_object(&self, obj: &Value) -> bool {
-        match obj.pointer("/metadata/labels") {
-            Some(Value::Object(labels)) => self.matches(labels),
+    /// Matches a `metadata.labels` value (anything but an object counts as no labels).
+    pub fn matches_labels(&self, labels: &Value) -> bool {
+        match labels {
+            Value::Object(labels) => self.matches(labels),
             _ => self.matches(&Map::new()),
         }
+    }
+
+    /// Matches against `metadata.labels` of an object (absent labels = empty).
+    pub fn matches_object(&self, obj: &Value) -> bool {
+        self.matches_labels(&obj["metadata"]["labels"])
     }
 
     /// True when the selector does not restrict anything.
@@ -309,6 +335,21 @@ impl fmt::Display for LabelSelector {
         }
         Ok(())
     }
+}
+
+/// Whether a `metav1.LabelSelector` object (`matchLabels` + `matchExpressions`) selects
+/// `labels` (a `metadata.labels` value): the one matcher behind StatefulSet pod and revision
+/// ownership, PodDisruptionBudget coverage and StatefulSet validation. As upstream's
+/// `LabelSelectorAsSelector`, a `null` selector selects nothing, `{}` everything, and a
+/// selector that does not convert (an unknown operator, an invalid key or value) selects
+/// nothing, as the controllers skip an object whose selector fails to convert.
+pub fn selector_matches(selector: &Value, labels: &Value) -> bool {
+    LabelSelector::from_match(selector).is_ok_and(|s| s.matches_labels(labels))
+}
+
+/// Whether a Service's `spec.selector` map selects `labels` (see [`LabelSelector::from_set`]).
+pub fn set_matches(set: &Map<String, Value>, labels: &Value) -> bool {
+    LabelSelector::from_set(set).matches_labels(labels)
 }
 
 fn label_string(v: &Value) -> String {
@@ -1037,6 +1078,118 @@ pub fn unsupported_field_error(resource_plural: &str, field: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    // ----- the one matcher for selector objects and Service maps ----------------------
+
+    /// Moved from the StatefulSet controller's own copy, assertions unchanged.
+    #[test]
+    fn selectors_match_labels_and_expressions() {
+        let labels = json!({"app": "web", "tier": "db"});
+        assert!(selector_matches(
+            &json!({"matchLabels": {"app": "web"}}),
+            &labels
+        ));
+        assert!(!selector_matches(
+            &json!({"matchLabels": {"app": "api"}}),
+            &labels
+        ));
+        let exprs = json!({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["db"]},
+            {"key": "x", "operator": "DoesNotExist"}]});
+        assert!(selector_matches(&exprs, &labels));
+    }
+
+    #[test]
+    fn selector_object_operators() {
+        let labels = json!({"app": "web", "tier": "db"});
+        let expr = |op: &str, key: &str, values: &[&str]| json!({"matchExpressions": [{"key": key, "operator": op, "values": values}]});
+        assert!(selector_matches(
+            &expr("In", "tier", &["db", "cache"]),
+            &labels
+        ));
+        assert!(!selector_matches(&expr("In", "tier", &["cache"]), &labels));
+        assert!(!selector_matches(&expr("In", "zone", &["a"]), &labels));
+        assert!(selector_matches(
+            &expr("NotIn", "tier", &["cache"]),
+            &labels
+        ));
+        assert!(!selector_matches(&expr("NotIn", "tier", &["db"]), &labels));
+        // NotIn holds for an absent key, as upstream.
+        assert!(selector_matches(&expr("NotIn", "zone", &["a"]), &labels));
+        assert!(selector_matches(&expr("Exists", "app", &[]), &labels));
+        assert!(!selector_matches(&expr("Exists", "zone", &[]), &labels));
+        assert!(selector_matches(
+            &expr("DoesNotExist", "zone", &[]),
+            &labels
+        ));
+        assert!(!selector_matches(
+            &expr("DoesNotExist", "app", &[]),
+            &labels
+        ));
+        // matchLabels and matchExpressions are ANDed.
+        let both = json!({"matchLabels": {"app": "web"},
+            "matchExpressions": [{"key": "tier", "operator": "In", "values": ["cache"]}]});
+        assert!(!selector_matches(&both, &labels));
+    }
+
+    /// Where the four former copies disagreed: the controller's and validation's copies let a
+    /// `null` selector match everything and matched an invalid key; all now follow upstream's
+    /// `LabelSelectorAsSelector`.
+    #[test]
+    fn selector_object_edge_cases_follow_upstream() {
+        let labels = json!({"app": "web"});
+        assert!(
+            !selector_matches(&Value::Null, &labels),
+            "null selects nothing"
+        );
+        assert!(
+            selector_matches(&json!({}), &labels),
+            "{{}} selects everything"
+        );
+        assert!(
+            selector_matches(&json!({}), &Value::Null),
+            "even an unlabelled object"
+        );
+        let unknown_op =
+            json!({"matchExpressions": [{"key": "app", "operator": "Gt", "values": ["1"]}]});
+        assert!(!selector_matches(&unknown_op, &labels));
+        let bad_key = json!({"matchLabels": {"-app": "web"}});
+        assert!(!selector_matches(&bad_key, &json!({"-app": "web"})));
+        // A null matchLabels value is the empty string (Go's map[string]string decoding),
+        // so it does not match an absent label.
+        assert!(!selector_matches(
+            &json!({"matchLabels": {"zone": null}}),
+            &labels
+        ));
+        assert!(selector_matches(
+            &json!({"matchLabels": {"zone": null}}),
+            &json!({"zone": ""})
+        ));
+    }
+
+    /// The Service form (`spec.selector` map): the proxy's copy refused an empty map and the
+    /// endpoints controller's accepted it; `set_matches` is upstream's `SelectorFromSet`
+    /// (empty selects everything) and both callers keep their "no selector, no endpoints" check.
+    #[test]
+    fn service_selector_map() {
+        let labels = json!({"app": "web", "tier": "db"});
+        let set = |v: Value| v.as_object().cloned().unwrap();
+        assert!(set_matches(&set(json!({"app": "web"})), &labels));
+        assert!(set_matches(
+            &set(json!({"app": "web", "tier": "db"})),
+            &labels
+        ));
+        assert!(!set_matches(
+            &set(json!({"app": "web", "tier": "cache"})),
+            &labels
+        ));
+        assert!(!set_matches(&set(json!({"zone": "a"})), &labels));
+        assert!(set_matches(&Map::new(), &labels));
+        assert!(!set_matches(&set(json!({"app": "web"})), &Value::Null));
+        assert_eq!(
+            LabelSelector::from_set(&set(json!({"b": "2", "a": "1"}))).to_string(),
+            "a=1,b=2"
+        );
+    }
 
     fn labels(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()

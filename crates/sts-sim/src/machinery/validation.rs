@@ -18,6 +18,8 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::machinery::selectors::selector_matches;
+
 /// One field error, as a `metav1.StatusCause`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cause {
@@ -608,39 +610,6 @@ fn validate_statefulset_spec(spec: &Value) -> Vec<Cause> {
         ));
     }
     c
-}
-
-/// Whether a `LabelSelector` (matchLabels + matchExpressions) selects the given labels.
-pub fn selector_matches(selector: &Value, labels: &Value) -> bool {
-    let get = |k: &str| labels.get(k).and_then(Value::as_str);
-    if let Some(ml) = selector.get("matchLabels").and_then(Value::as_object) {
-        for (k, v) in ml {
-            if get(k) != v.as_str() {
-                return false;
-            }
-        }
-    }
-    if let Some(me) = selector.get("matchExpressions").and_then(Value::as_array) {
-        for e in me {
-            let key = e.get("key").and_then(Value::as_str).unwrap_or("");
-            let vals: Vec<&str> = e
-                .get("values")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            let ok = match e.get("operator").and_then(Value::as_str).unwrap_or("") {
-                "In" => get(key).is_some_and(|v| vals.contains(&v)),
-                "NotIn" => get(key).is_none_or(|v| !vals.contains(&v)),
-                "Exists" => get(key).is_some(),
-                "DoesNotExist" => get(key).is_none(),
-                _ => false,
-            };
-            if !ok {
-                return false;
-            }
-        }
-    }
-    true
 }
 
 fn validate_pod_spec(spec: &Value, path: &str) -> Vec<Cause> {
