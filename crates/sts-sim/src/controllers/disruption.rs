@@ -6,11 +6,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::kubelet::wait_for_change;
-use crate::machinery::api;
-use crate::machinery::pdb;
+use super::wake::wait_for_change;
 use crate::machinery::resources::{PDBS, PODS, STATEFULSETS};
 use crate::machinery::store::{now_rfc3339, Event};
+use crate::machinery::{api, pdb};
 use crate::state::{SharedState, State};
 
 fn relevant(ev: &Event) -> bool {

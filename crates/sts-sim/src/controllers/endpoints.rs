@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::{json, Value};
 
-use super::kubelet::{is_deleting, meta, pod_finished, pod_ready, wait_for_change};
+use super::objects::{is_deleting, meta, pod_finished, pod_ready};
+use super::wake::wait_for_change;
 use crate::machinery::api;
 use crate::machinery::resources::{ENDPOINTS, PODS, SERVICES};
 use crate::machinery::selectors::set_matches;
@@ -247,9 +248,9 @@ pub async fn run(state: SharedState) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::kubelet::test_support::{cluster, pod, wait_for};
-    use super::super::kubelet::{self};
     use super::*;
+    use crate::controllers::kubelet;
+    use crate::controllers::test_support::{cluster, pod, wait_for};
     use crate::options::ClusterOptions;
 
     fn sts_pod(name: &str, image: &str) -> Value {

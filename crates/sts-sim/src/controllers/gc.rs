@@ -12,12 +12,12 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::kubelet::{
-    has_finalizer, is_deleting, meta, pod_claims, pod_finished, pod_node, wait_for_change,
-};
-use crate::machinery::api::{self, DeleteOptions, FOREGROUND, PVC_PROTECTION, PV_PROTECTION};
-use crate::machinery::resources::{self, ResourceType, EVENTS, PODS, PVCS, PVS};
+use super::objects::{has_finalizer, is_deleting, meta, pod_claims, pod_finished, pod_node};
+use super::wake::wait_for_change;
+use crate::machinery::api::{DeleteOptions, FOREGROUND, PVC_PROTECTION, PV_PROTECTION};
+use crate::machinery::resources::{ResourceType, EVENTS, PODS, PVCS, PVS};
 use crate::machinery::store::{Event, Obj};
+use crate::machinery::{api, resources};
 use crate::state::{SharedState, State};
 
 /// One object of any type.
@@ -273,9 +273,10 @@ pub async fn run(state: SharedState) {
 mod tests {
     use serde_json::json;
 
-    use super::super::kubelet::test_support::{claim, cluster, pod, wait_for};
-    use super::super::kubelet::{self, pod_ready};
     use super::*;
+    use crate::controllers::kubelet;
+    use crate::controllers::objects::pod_ready;
+    use crate::controllers::test_support::{claim, cluster, pod, wait_for};
     use crate::machinery::resources::{CONFIGMAPS, STATEFULSETS};
     use crate::options::ClusterOptions;
 

@@ -3,11 +3,12 @@
 
 use serde_json::json;
 
-use super::kubelet::wait_for_change;
+use super::wake::wait_for_change;
 use crate::apiserver::errors::ApiError;
-use crate::machinery::api::{self, DeleteOptions};
-use crate::machinery::resources::{self, NAMESPACES};
+use crate::machinery::api::DeleteOptions;
+use crate::machinery::resources::NAMESPACES;
 use crate::machinery::store::Event;
+use crate::machinery::{api, resources};
 use crate::state::{SharedState, State};
 
 fn relevant(ev: &Event) -> bool {

@@ -14,10 +14,10 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use super::kubelet::{
-    cond, condition, is_deleting, meta, pod_node, set_condition, wait_for_change, Recorder,
-    SELECTED_NODE,
-};
+use super::events::Recorder;
+use super::kubelet::SELECTED_NODE;
+use super::objects::{cond, condition, is_deleting, meta, pod_node, set_condition};
+use super::wake::wait_for_change;
 use crate::machinery::api;
 use crate::machinery::resources::{PVCS, PVS, STORAGECLASSES};
 use crate::machinery::store::{now_rfc3339, Event, Obj};
@@ -759,9 +759,10 @@ pub async fn run(state: SharedState) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::kubelet::test_support::{claim, cluster, events, pod, wait_for};
-    use super::super::kubelet::{self, pod_ready};
     use super::*;
+    use crate::controllers::kubelet;
+    use crate::controllers::objects::pod_ready;
+    use crate::controllers::test_support::{claim, cluster, events, pod, wait_for};
     use crate::machinery::resources::PODS;
     use crate::options::ClusterOptions;
 

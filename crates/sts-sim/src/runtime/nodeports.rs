@@ -23,7 +23,8 @@ use http::StatusCode;
 use rand::Rng;
 use serde_json::Value;
 
-use crate::controllers::kubelet::{meta, Recorder};
+use crate::controllers::events::Recorder;
+use crate::controllers::objects::meta;
 use crate::machinery::resources::SERVICES;
 use crate::machinery::store::Obj;
 use crate::state::{SharedState, State};
@@ -174,7 +175,7 @@ pub async fn run(state: SharedState) {
     let mut failed: HashMap<u16, (Owner, String)> = HashMap::new();
     loop {
         reconcile(&state, &mut listening, &mut failed).await;
-        crate::controllers::kubelet::wait_for_change(&mut rx, is_service_event, None).await;
+        crate::controllers::wake::wait_for_change(&mut rx, is_service_event, None).await;
     }
 }
 

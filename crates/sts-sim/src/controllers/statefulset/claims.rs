@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::controllers::kubelet::is_deleting;
+use crate::controllers::objects::is_deleting;
 use crate::controllers::statefulset::actions::record_event;
 use crate::controllers::statefulset::owners::{owner_refs, set_owner_refs, set_ref};
 use crate::controllers::statefulset::pods::{in_ordinal_range, name_of, ns_of, uid_of};

@@ -19,20 +19,20 @@ mod revisions;
 mod status;
 
 use std::collections::HashMap;
+use std::time::Instant;
+
+use crate::controllers::wake::wait_for_change;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::broadcast;
-use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use crate::apiserver::errors::ApiError;
-use crate::controllers::kubelet::is_deleting;
+use crate::controllers::objects::is_deleting;
 use crate::controllers::statefulset::actions::{execute, record_event};
 use crate::controllers::statefulset::owners::{controller_of, selector_is_empty, set_ref};
 use crate::controllers::statefulset::pods::{is_member_of, name_of, now, ns_of, uid_of};
 use crate::controllers::statefulset::revisions::{change_refs, claim_revisions, resolve_revisions};
 use crate::machinery::api::DeleteOptions;
-use crate::machinery::resources::ResourceType;
 use crate::machinery::selectors::selector_matches;
 use crate::machinery::store::Obj;
 use crate::machinery::{api, resources, store};
@@ -78,37 +78,16 @@ pub async fn run(state: SharedState) {
     loop {
         state.faults.wait_unpaused().await;
         ctl.sync_all(&state);
-        wait_for_change(&mut rx).await;
+        wait_for_change(&mut rx, relevant, Some(Instant::now() + RESYNC)).await;
     }
 }
 
 /// Whether a store event can change what the controller does.
-fn relevant(rt: &ResourceType) -> bool {
+fn relevant(ev: &store::Event) -> bool {
     matches!(
-        rt.plural,
+        ev.rt.plural,
         "statefulsets" | "pods" | "persistentvolumeclaims" | "controllerrevisions"
     )
-}
-
-/// Waits for a relevant event (or [`RESYNC`]), then swallows the rest of the burst.
-async fn wait_for_change(rx: &mut broadcast::Receiver<store::Event>) {
-    let tick = tokio::time::sleep(RESYNC);
-    tokio::pin!(tick);
-    loop {
-        tokio::select! {
-            _ = &mut tick => return,
-            ev = rx.recv() => match ev {
-                Ok(ev) if relevant(ev.rt) => break,
-                Ok(_) => continue,
-                Err(RecvError::Lagged(_)) => break,
-                Err(RecvError::Closed) => {
-                    tokio::time::sleep(RESYNC).await;
-                    return;
-                }
-            },
-        }
-    }
-    while let Ok(_) | Err(TryRecvError::Lagged(_)) = rx.try_recv() {}
 }
 
 // ---------------------------------------------------------------------------------------

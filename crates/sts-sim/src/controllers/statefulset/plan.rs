@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::controllers::kubelet::is_deleting;
+use crate::controllers::objects::is_deleting;
 use crate::controllers::statefulset::claims::claims_missing;
 use crate::controllers::statefulset::pods::{
     in_ordinal_range, is_finished, is_on_delete, is_parallel, min_ready_seconds, name_of,
