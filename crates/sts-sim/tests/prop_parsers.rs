@@ -5,8 +5,8 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use sts_sim::machinery::patch::{apply_patch, PatchType};
+use sts_sim::machinery::quantity::{canonical_quantity, parse_quantity, parse_quantity_milli};
 use sts_sim::machinery::selectors::{FieldSelector, LabelSelector};
-use sts_sim::machinery::validation::{canonical_quantity, parse_quantity, parse_quantity_milli};
 
 /// Quantity-shaped text, including exponents at the edges of i32.
 fn quantity_text() -> impl Strategy<Value = String> {

@@ -561,10 +561,10 @@ fn unset_or(s: &str) -> String {
 fn quantity_string(v: Option<&Value>) -> String {
     match v {
         Some(Value::String(s)) => {
-            crate::machinery::validation::canonical_quantity(s).unwrap_or_else(|| s.clone())
+            crate::machinery::quantity::canonical_quantity(s).unwrap_or_else(|| s.clone())
         }
         Some(Value::Number(n)) => {
-            crate::machinery::validation::canonical_quantity(&n.to_string()).unwrap_or_default()
+            crate::machinery::quantity::canonical_quantity(&n.to_string()).unwrap_or_default()
         }
         _ => "0".into(),
     }

@@ -19,9 +19,9 @@ use super::kubelet::SELECTED_NODE;
 use super::objects::{cond, condition, is_deleting, meta, pod_node, set_condition};
 use super::wake::wait_for_change;
 use crate::machinery::api;
+use crate::machinery::quantity::parse_quantity;
 use crate::machinery::resources::{PVCS, PVS, STORAGECLASSES};
 use crate::machinery::store::{now_rfc3339, Event, Obj};
-use crate::machinery::validation::parse_quantity;
 use crate::runtime::fs::FileSystems;
 use crate::state::{SharedState, State};
 

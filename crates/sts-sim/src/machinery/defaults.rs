@@ -459,7 +459,7 @@ pub fn pod_qos_class(pod_spec: &Value) -> &'static str {
                 any = true;
             }
             let q = |s: Option<&str>| {
-                s.and_then(|s| crate::machinery::validation::parse_quantity_milli(s).ok())
+                s.and_then(|s| crate::machinery::quantity::parse_quantity_milli(s).ok())
             };
             match (q(rq), q(lm)) {
                 (Some(a), Some(b)) if a == b => {}
@@ -604,10 +604,8 @@ fn canonicalize_map(m: &mut Value) {
     if let Some(m) = m.as_object_mut() {
         for v in m.values_mut() {
             let canon = match v {
-                Value::String(s) => crate::machinery::validation::canonical_quantity(s),
-                Value::Number(n) => {
-                    crate::machinery::validation::canonical_quantity(&n.to_string())
-                }
+                Value::String(s) => crate::machinery::quantity::canonical_quantity(s),
+                Value::Number(n) => crate::machinery::quantity::canonical_quantity(&n.to_string()),
                 _ => None,
             };
             if let Some(c) = canon {

@@ -9,6 +9,7 @@ pub mod defaults;
 pub mod kinds;
 pub mod patch;
 pub mod pdb;
+pub mod quantity;
 pub mod resources;
 pub mod revision;
 pub mod selectors;

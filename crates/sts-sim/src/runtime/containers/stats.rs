@@ -10,7 +10,7 @@ use crate::state::State;
 
 /// A storage quantity in bytes (`5Mi`, `1G`, `1.5Ki`), via the API server's parser.
 pub fn parse_quantity(q: &str) -> Option<u64> {
-    crate::machinery::validation::parse_quantity(q.trim())
+    crate::machinery::quantity::parse_quantity(q.trim())
         .ok()
         .and_then(|b| u64::try_from(b).ok())
 }
