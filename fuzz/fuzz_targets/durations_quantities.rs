@@ -15,8 +15,8 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     let ours = kube_sts::k8s::quantity::parse_bytes(&text);
-    let _ = sts_sim::validation::canonical_quantity(&text);
-    let sim = sts_sim::validation::parse_quantity(&text);
+    let _ = sts_sim::machinery::quantity::canonical_quantity(&text);
+    let sim = sts_sim::machinery::quantity::parse_quantity(&text);
     if let Ok(bytes) = ours {
         assert!(bytes <= kube_sts::k8s::quantity::MAX_BYTES);
         let trimmed = text.trim();

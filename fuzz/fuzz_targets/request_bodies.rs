@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::json;
-use sts_sim::patch::{apply_patch, PatchType};
+use sts_sim::machinery::patch::{apply_patch, PatchType};
 
 fuzz_target!(|data: &[u8]| {
     let sts = json!({
@@ -24,12 +24,12 @@ fuzz_target!(|data: &[u8]| {
         PatchType::Apply,
     ] {
         if let Ok(patched) = apply_patch(kind, &sts, data) {
-            let _ = sts_sim::typecheck::check_kind_schema("statefulsets", &patched);
+            let _ = sts_sim::machinery::typecheck::check_kind_schema("statefulsets", &patched);
         }
     }
     if let Ok(body) = serde_json::from_slice::<serde_json::Value>(data) {
         for plural in ["statefulsets", "pods", "persistentvolumeclaims"] {
-            let _ = sts_sim::typecheck::check_kind_schema(plural, &body);
+            let _ = sts_sim::machinery::typecheck::check_kind_schema(plural, &body);
         }
     }
 });

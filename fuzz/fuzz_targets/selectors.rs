@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sts_sim::selectors::{FieldSelector, LabelSelector};
+use sts_sim::machinery::selectors::{FieldSelector, LabelSelector};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -318,9 +318,9 @@ proptest! {
     fn label_selectors_agree_with_the_simulator(selector in label_selector()) {
         // What we send as `-l`/`labelSelector` must select what the selector object selects.
         let as_json = serde_json::to_value(&selector).unwrap();
-        let from_object = sts_sim::selectors::LabelSelector::from_match(&as_json);
+        let from_object = sts_sim::machinery::selectors::LabelSelector::from_match(&as_json);
         let text = selector_string(&selector);
-        let from_text = sts_sim::selectors::LabelSelector::parse(&text);
+        let from_text = sts_sim::machinery::selectors::LabelSelector::parse(&text);
         // (Duplicate set values collapse in the text form, so compare what they select, below.)
         if from_object.is_ok() {
             prop_assert!(from_text.is_ok(), "{:?} sent as {:?}: {:?}", as_json, text, from_text);
@@ -334,8 +334,8 @@ proptest! {
     ) {
         let as_json = serde_json::to_value(&selector).unwrap();
         if let (Ok(object), Ok(text)) = (
-            sts_sim::selectors::LabelSelector::from_match(&as_json),
-            sts_sim::selectors::LabelSelector::parse(&selector_string(&selector)),
+            sts_sim::machinery::selectors::LabelSelector::from_match(&as_json),
+            sts_sim::machinery::selectors::LabelSelector::parse(&selector_string(&selector)),
         ) {
             let labels: BTreeMap<String, String> = labels;
             let labels: serde_json::Map<String, Value> =

@@ -1026,7 +1026,7 @@ async fn request_timeout_bounds_requests_but_never_cuts_the_watches() {
     // The simulator sends a BOOKMARK on every watch each second (a real API server, about each
     // minute): a request timeout shorter than that leaves every watch quiet for longer than
     // the timeout, and each step waits minReadySeconds (6 s) with nothing else changing.
-    let request_timeout = sts_sim::watch::BOOKMARK_INTERVAL.mul_f64(0.7);
+    let request_timeout = sts_sim::apiserver::watch::BOOKMARK_INTERVAL.mul_f64(0.7);
     let request_timeout = format!("{}ms", request_timeout.as_millis());
     env.deploy("web", 2, "  minReadySeconds: 6\n").await;
     faults.reset_counts();

@@ -12,13 +12,13 @@ use serde_json::json;
 use tokio::sync::oneshot;
 use tokio_rustls::rustls::ServerConfig;
 
-use crate::api;
-use crate::faults::Faults;
-use crate::kubeconfig;
+use crate::apiserver::faults::Faults;
+use crate::apiserver::kubeconfig;
+use crate::apiserver::tls;
+use crate::machinery::api;
+use crate::machinery::resources;
 use crate::options::ClusterOptions;
-use crate::resources;
 use crate::state::{SharedState, State};
-use crate::tls;
 
 /// A running simulated cluster. It runs on its own thread and tokio runtime, so tests
 /// may block (running `kubectl`, a plugin binary) without starving it. Dropping the
@@ -50,7 +50,7 @@ pub fn bootstrap(state: &State) -> anyhow::Result<()> {
             false,
         )?;
     }
-    crate::rbac::defaults::bootstrap(state)?;
+    crate::apiserver::auth::rbac::defaults::bootstrap(state)?;
     crate::controllers::kubelet::bootstrap_nodes(state);
     crate::controllers::provisioner::bootstrap_storage(state);
     api::create(
@@ -284,10 +284,11 @@ fn serve_on_own_runtime(
         };
         let mut controllers = crate::controllers::spawn_all(state.clone());
         if state.opts.node_ports {
-            controllers.push(tokio::spawn(crate::nodeports::run(state.clone())));
+            controllers.push(tokio::spawn(crate::runtime::nodeports::run(state.clone())));
         }
-        let app = crate::server::router(state)
-            .into_make_service_with_connect_info::<crate::authn::ClientIdentity>();
+        let app = crate::apiserver::server::router(state)
+            .into_make_service_with_connect_info::<crate::apiserver::auth::authn::ClientIdentity>(
+        );
         type Served =
             std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>> + Send>>;
         let served: Served = match tls {

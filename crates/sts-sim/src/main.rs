@@ -73,7 +73,7 @@ async fn main() -> anyhow::Result<()> {
                     let text = std::fs::read_to_string(path).map_err(|e| {
                         anyhow::anyhow!("reading --token-auth-file {}: {e}", path.display())
                     })?;
-                    sts_sim::authn::parse_token_file(&text)
+                    sts_sim::apiserver::auth::authn::parse_token_file(&text)
                         .map_err(|e| anyhow::anyhow!("--token-auth-file {}: {e}", path.display()))?
                 }
                 None => Vec::new(),
@@ -112,9 +112,9 @@ async fn main() -> anyhow::Result<()> {
 
 /// Prints each Service's URL when its node port opens, as `minikube service --url` would.
 async fn announce_node_ports(
-    mut open: tokio::sync::watch::Receiver<BTreeMap<u16, sts_sim::nodeports::Owner>>,
+    mut open: tokio::sync::watch::Receiver<BTreeMap<u16, sts_sim::runtime::nodeports::Owner>>,
 ) {
-    let mut shown: BTreeMap<u16, sts_sim::nodeports::Owner> = BTreeMap::new();
+    let mut shown: BTreeMap<u16, sts_sim::runtime::nodeports::Owner> = BTreeMap::new();
     loop {
         let now = open.borrow_and_update().clone();
         for (port, owner) in &now {

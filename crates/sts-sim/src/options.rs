@@ -46,9 +46,9 @@ pub struct ClusterOptions {
     pub endpoint_seed: Option<u64>,
     /// Bearer tokens accepted (`sts-sim serve --token-auth-file`), besides client
     /// certificates signed by the cluster CA.
-    pub tokens: Vec<crate::authn::StaticToken>,
+    pub tokens: Vec<crate::apiserver::auth::authn::StaticToken>,
     /// How requests are authorized (`--authorization-mode`, RBAC by default).
-    pub authorization_mode: crate::rbac::AuthorizationMode,
+    pub authorization_mode: crate::apiserver::auth::rbac::AuthorizationMode,
 }
 
 impl Default for ClusterOptions {
@@ -71,7 +71,7 @@ impl Default for ClusterOptions {
             node_ports: false,
             endpoint_seed: None,
             tokens: Vec::new(),
-            authorization_mode: crate::rbac::AuthorizationMode::Rbac,
+            authorization_mode: crate::apiserver::auth::rbac::AuthorizationMode::Rbac,
         }
     }
 }

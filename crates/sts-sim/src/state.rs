@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
-use crate::faults::Faults;
-use crate::fs::FileSystems;
-use crate::nodeports::NodePorts;
+use crate::apiserver::faults::Faults;
+use crate::apiserver::tls::Authority;
+use crate::machinery::store::Store;
 use crate::options::ClusterOptions;
-use crate::spread::EndpointPicker;
-use crate::store::Store;
-use crate::tls::Authority;
+use crate::runtime::fs::FileSystems;
+use crate::runtime::nodeports::NodePorts;
+use crate::runtime::spread::EndpointPicker;
 
 /// Everything one simulated cluster holds.
 pub struct State {
@@ -29,7 +29,7 @@ pub struct State {
     /// Node ports listened on.
     pub node_ports: NodePorts,
     /// Lines the simulated containers logged.
-    pub logs: crate::logs::Logs,
+    pub logs: crate::apiserver::logs::Logs,
 }
 
 /// Shared handle to the state.
@@ -46,7 +46,7 @@ impl State {
             opts,
             faults: Faults::default(),
             fs: FileSystems::default(),
-            logs: crate::logs::Logs::default(),
+            logs: crate::apiserver::logs::Logs::default(),
         }
     }
 }

@@ -62,7 +62,7 @@ impl E2e {
                 (Some(cluster), path, client)
             }
         };
-        let namespace = format!("e2e-{}", crate::store::random_suffix(6));
+        let namespace = format!("e2e-{}", crate::machinery::store::random_suffix(6));
         let ns: Api<Namespace> = Api::all(client.clone());
         let obj: Namespace =
             serde_json::from_value(json!({"metadata": {"name": namespace}})).expect("namespace");

@@ -82,7 +82,7 @@ fn assert_random_spread(served: &Value, visits: u64) -> BTreeMap<String, u64> {
 /// A CA file of another cluster, which must not vouch for this one.
 fn other_ca_file(dir: &tempfile::TempDir) -> PathBuf {
     let path = dir.path().join("other-ca.crt");
-    let other = sts_sim::tls::Authority::generate().expect("CA");
+    let other = sts_sim::apiserver::tls::Authority::generate().expect("CA");
     std::fs::write(&path, other.cert_pem()).expect("write CA");
     path
 }
@@ -282,7 +282,7 @@ async fn a_node_port_service_answers_on_localhost_at_random_and_follows_the_serv
     }
 
     // A new nodePort moves the listener; deleting the Service closes it.
-    let moved = sts_sim::nodeports::allocate(sim.state(), &[port]);
+    let moved = sts_sim::runtime::nodeports::allocate(sim.state(), &[port]);
     let patch =
         format!(r#"[{{"op": "replace", "path": "/spec/ports/0/nodePort", "value": {moved}}}]"#);
     t.kubectl_ok(&["patch", "service", "web-web", "--type=json", "-p", &patch]);
@@ -365,7 +365,7 @@ async fn a_taken_node_port_becomes_an_event_and_opens_once_free() {
     .await;
     let sim = t.simulator();
     // Another program holds a port in the node-port range.
-    let port = sts_sim::nodeports::allocate(sim.state(), &[]);
+    let port = sts_sim::runtime::nodeports::allocate(sim.state(), &[]);
     let holder = std::net::TcpListener::bind(("127.0.0.1", port)).expect("hold the port");
     let manifest = format!(
         "apiVersion: v1
@@ -380,7 +380,7 @@ spec:
     );
     let out = t.kubectl_stdin(&["apply", "-f", "-"], &manifest);
     assert!(out.status.success(), "{}", stderr(&out));
-    let message = wait_for_event(&t, "taken", sts_sim::nodeports::FAILED_REASON).await;
+    let message = wait_for_event(&t, "taken", sts_sim::runtime::nodeports::FAILED_REASON).await;
     assert!(
         message.contains(&format!("can't open port \"tcp:{port}\"")),
         "{message}"

@@ -4,9 +4,9 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use sts_sim::patch::{apply_patch, PatchType};
-use sts_sim::selectors::{FieldSelector, LabelSelector};
-use sts_sim::validation::{canonical_quantity, parse_quantity, parse_quantity_milli};
+use sts_sim::machinery::patch::{apply_patch, PatchType};
+use sts_sim::machinery::quantity::{canonical_quantity, parse_quantity, parse_quantity_milli};
+use sts_sim::machinery::selectors::{FieldSelector, LabelSelector};
 
 /// Quantity-shaped text, including exponents at the edges of i32.
 fn quantity_text() -> impl Strategy<Value = String> {

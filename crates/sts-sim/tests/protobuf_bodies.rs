@@ -3,7 +3,7 @@
 //! the client's Accept lists it first, and malformed bodies get a 400 naming the problem.
 
 use serde_json::json;
-use sts_sim::protobuf::{self, MEDIA_TYPE};
+use sts_sim::apiserver::protobuf::{self, MEDIA_TYPE};
 use sts_sim::{Cluster, ClusterOptions};
 
 mod common;

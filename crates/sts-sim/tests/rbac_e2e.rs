@@ -123,7 +123,9 @@ async fn impersonation_needs_the_impersonate_verb() {
     ignore = "skipped: the token file is sts-sim's (--token-auth-file)"
 )]
 async fn tokens_authenticate_and_bad_credentials_get_401() {
-    let tokens = sts_sim::authn::parse_token_file("t0k3n-for-bob,bob,1001,\"ops\"\n").unwrap();
+    let tokens =
+        sts_sim::apiserver::auth::authn::parse_token_file("t0k3n-for-bob,bob,1001,\"ops\"\n")
+            .unwrap();
     let e2e = E2e::start_with(sts_sim::ClusterOptions {
         tokens,
         ..Default::default()

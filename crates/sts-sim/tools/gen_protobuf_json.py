@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Generates crates/sts-sim/src/protobuf_json.rs: the field tables that map k8s-pb's prost
+"""Generates crates/sts-sim/src/apiserver/protobuf/json.rs: the field tables that map k8s-pb's prost
 messages to Kubernetes JSON and back (`pb_json!` invocations).
 
 The protobuf decoding itself is k8s-pb's (prost); this only says, per message, which Rust
 field carries which JSON name. JSON names come from k8s-openapi's serde code (the same
 names the API uses), matched through prost's snake-casing (heck) of the proto field name.
 
-Usage: python3 crates/sts-sim/tools/gen_protobuf_json.py > crates/sts-sim/src/protobuf_json.rs
+Usage: python3 crates/sts-sim/tools/gen_protobuf_json.py > crates/sts-sim/src/apiserver/protobuf/json.rs
 """
 import glob
 import os
@@ -28,7 +28,7 @@ MODULES = [
     "api/storage/v1",
     "apimachinery/pkg/apis/meta/v1",
 ]
-# Messages whose JSON form is not an object of their fields: written by hand in protobuf.rs.
+# Messages whose JSON form is not an object of their fields: written by hand in apiserver/protobuf/mod.rs.
 SPECIAL = {
     "apimachinery/pkg/apis/meta/v1": {"Time", "MicroTime", "Duration", "FieldsV1"},
 }

@@ -150,7 +150,7 @@ async fn tls_verification_stays_on_unless_the_kubeconfig_turns_it_off() {
     };
     let ca_file = dir.path().join("ca.crt");
     std::fs::write(&ca_file, ca_pem).unwrap();
-    let other_ca = sts_sim::tls::Authority::generate().unwrap();
+    let other_ca = sts_sim::apiserver::tls::Authority::generate().unwrap();
     let other_ca_data = {
         use base64::Engine;
         base64::engine::general_purpose::STANDARD.encode(other_ca.cert_pem())

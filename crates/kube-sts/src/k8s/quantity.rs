@@ -223,7 +223,7 @@ mod tests {
         #[test]
         fn agrees_with_the_simulator(text in quantity_text()) {
             let ours = parse_bytes(&text);
-            let sim = sts_sim::validation::parse_quantity(&text);
+            let sim = sts_sim::machinery::quantity::parse_quantity(&text);
             match (&ours, &sim) {
                 (Ok(b), Ok(s)) => prop_assert_eq!(u128::from(*b), *s),
                 (Ok(b), Err(e)) => prop_assert!(false, "we read {} bytes, the API refuses: {}", b, e),
@@ -242,7 +242,7 @@ mod tests {
             }
             let exact = format!("{bytes}");
             prop_assert_eq!(parse_bytes(&exact).unwrap(), bytes);
-            let sim_canonical = sts_sim::validation::format_quantity_bytes(u128::from(bytes));
+            let sim_canonical = sts_sim::machinery::quantity::format_quantity_bytes(u128::from(bytes));
             prop_assert_eq!(parse_bytes(&sim_canonical).unwrap(), bytes);
         }
     }

@@ -6,12 +6,11 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::kubelet::wait_for_change;
-use crate::api;
-use crate::pdb;
-use crate::resources::{PDBS, PODS, STATEFULSETS};
+use super::wake::wait_for_change;
+use crate::machinery::resources::{PDBS, PODS, STATEFULSETS};
+use crate::machinery::store::{now_rfc3339, Event};
+use crate::machinery::{api, pdb};
 use crate::state::{SharedState, State};
-use crate::store::{now_rfc3339, Event};
 
 fn relevant(ev: &Event) -> bool {
     matches!(

@@ -8,21 +8,18 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::kubelet::{is_deleting, meta, pod_finished, pod_ready, wait_for_change};
-use crate::api;
-use crate::resources::{ENDPOINTS, PODS, SERVICES};
+use super::objects::{is_deleting, meta, pod_finished, pod_ready};
+use super::wake::wait_for_change;
+use crate::machinery::api;
+use crate::machinery::resources::{ENDPOINTS, PODS, SERVICES};
+use crate::machinery::selectors::set_matches;
+use crate::machinery::store::{Event, Obj};
 use crate::state::{SharedState, State};
-use crate::store::{Event, Obj};
 
 /// Label upstream puts on the Endpoints of a headless Service.
 const HEADLESS_LABEL: &str = "service.kubernetes.io/headless";
-
-fn selects(selector: &Map<String, Value>, pod: &Value) -> bool {
-    let labels = &pod["metadata"]["labels"];
-    selector.iter().all(|(k, v)| labels[k] == *v)
-}
 
 /// Resolves a Service port's `targetPort` against a pod (named ports via `containerPort`s).
 fn resolve_port(svc_port: &Value, pod: &Value) -> Option<i64> {
@@ -97,7 +94,9 @@ pub(crate) fn desired_subsets(svc: &Value, pods: &[Obj]) -> Vec<Value> {
     // Ports (as JSON text, for grouping) -> (ready addresses, not-ready addresses).
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for pod in pods {
-        if meta(pod, "namespace") != meta(svc, "namespace") || !selects(selector, pod) {
+        if meta(pod, "namespace") != meta(svc, "namespace")
+            || !set_matches(selector, &pod["metadata"]["labels"])
+        {
             continue;
         }
         if pod_finished(pod) || (is_deleting(pod) && !publish_not_ready) {
@@ -249,9 +248,9 @@ pub async fn run(state: SharedState) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::kubelet::test_support::{cluster, pod, wait_for};
-    use super::super::kubelet::{self};
     use super::*;
+    use crate::controllers::kubelet;
+    use crate::controllers::test_support::{cluster, pod, wait_for};
     use crate::options::ClusterOptions;
 
     fn sts_pod(name: &str, image: &str) -> Value {

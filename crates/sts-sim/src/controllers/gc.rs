@@ -12,13 +12,13 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::kubelet::{
-    has_finalizer, is_deleting, meta, pod_claims, pod_finished, pod_node, wait_for_change,
-};
-use crate::api::{self, DeleteOptions, FOREGROUND, PVC_PROTECTION, PV_PROTECTION};
-use crate::resources::{self, ResourceType, EVENTS, PODS, PVCS, PVS};
+use super::objects::{has_finalizer, is_deleting, meta, pod_claims, pod_finished, pod_node};
+use super::wake::wait_for_change;
+use crate::machinery::api::{DeleteOptions, FOREGROUND, PVC_PROTECTION, PV_PROTECTION};
+use crate::machinery::resources::{ResourceType, EVENTS, PODS, PVCS, PVS};
+use crate::machinery::store::{Event, Obj};
+use crate::machinery::{api, resources};
 use crate::state::{SharedState, State};
-use crate::store::{Event, Obj};
 
 /// One object of any type.
 type Item = (&'static ResourceType, Obj);
@@ -273,11 +273,12 @@ pub async fn run(state: SharedState) {
 mod tests {
     use serde_json::json;
 
-    use super::super::kubelet::test_support::{claim, cluster, pod, wait_for};
-    use super::super::kubelet::{self, pod_ready};
     use super::*;
+    use crate::controllers::kubelet;
+    use crate::controllers::objects::pod_ready;
+    use crate::controllers::test_support::{claim, cluster, pod, wait_for};
+    use crate::machinery::resources::{CONFIGMAPS, STATEFULSETS};
     use crate::options::ClusterOptions;
-    use crate::resources::{CONFIGMAPS, STATEFULSETS};
 
     fn owned_pod(name: &str, owner: &Value) -> Value {
         let mut p = pod(name, "nginx", &[]);
@@ -383,7 +384,7 @@ mod tests {
         let mut pod_gone = None;
         let mut owner_gone = None;
         while let Ok(ev) = rx.try_recv() {
-            if ev.kind == crate::store::EventType::Deleted {
+            if ev.kind == crate::machinery::store::EventType::Deleted {
                 if ev.rt.plural == "pods" {
                     pod_gone = Some(ev.rv);
                 } else if ev.rt.plural == "statefulsets" {

@@ -1,15 +1,21 @@
 //! The controllers running inside the simulated cluster. Each one reacts to store events
-//! and writes through [`crate::api`], like the real control plane does through the API.
-
-use crate::state::SharedState;
+//! and writes through [`crate::machinery::api`], like the real control plane does through the API.
 
 pub mod disruption;
 pub mod endpoints;
+pub mod events;
 pub mod gc;
 pub mod kubelet;
 pub mod namespace;
+pub mod objects;
 pub mod provisioner;
+pub mod scheduler;
 pub mod statefulset;
+#[cfg(test)]
+pub(crate) mod test_support;
+pub mod wake;
+
+use crate::state::SharedState;
 
 /// Starts every controller on the current tokio runtime.
 pub fn spawn_all(state: SharedState) -> Vec<tokio::task::JoinHandle<()>> {

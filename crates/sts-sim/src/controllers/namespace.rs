@@ -3,19 +3,20 @@
 
 use serde_json::json;
 
-use super::kubelet::wait_for_change;
-use crate::api::{self, DeleteOptions};
-use crate::api_error::ApiError;
-use crate::resources::{self, NAMESPACES};
+use super::wake::wait_for_change;
+use crate::apiserver::errors::ApiError;
+use crate::machinery::api::DeleteOptions;
+use crate::machinery::resources::NAMESPACES;
+use crate::machinery::store::Event;
+use crate::machinery::{api, resources};
 use crate::state::{SharedState, State};
-use crate::store::Event;
 
 fn relevant(ev: &Event) -> bool {
-    ev.rt.plural == "namespaces" || ev.kind == crate::store::EventType::Deleted
+    ev.rt.plural == "namespaces" || ev.kind == crate::machinery::store::EventType::Deleted
 }
 
 /// Starts deleting a namespace: sets its deletion timestamp and the `Terminating` phase.
-pub fn begin_deletion(state: &State, name: &str) -> Result<crate::store::Obj, ApiError> {
+pub fn begin_deletion(state: &State, name: &str) -> Result<crate::machinery::store::Obj, ApiError> {
     state.store.mark_deleted(&NAMESPACES, "", name, 0, None)?;
     api::write_status(state, &NAMESPACES, "", name, |status| {
         status["phase"] = json!("Terminating");

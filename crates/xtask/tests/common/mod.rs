@@ -74,7 +74,11 @@ pub fn ok(out: &Output, what: &str) -> String {
 /// A kubeconfig naming a server nobody listens on (port 9 of loopback: discard).
 pub fn unreachable_kubeconfig(dir: &Path) -> PathBuf {
     let path = dir.join("unreachable-kubeconfig");
-    std::fs::write(&path, sts_sim::kubeconfig::render("http://127.0.0.1:9")).expect("write");
+    std::fs::write(
+        &path,
+        sts_sim::apiserver::kubeconfig::render("http://127.0.0.1:9"),
+    )
+    .expect("write");
     path
 }
 
