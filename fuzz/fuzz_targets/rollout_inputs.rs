@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let mut sts = StatefulSet::default();
     sts.metadata.annotations = Some([(STATE_ANNOTATION.to_string(), text.to_string())].into());
-    if let Some(state) = RolloutState::of(&sts) {
+    if let Ok(Some(state)) = RolloutState::of(&sts) {
         let _ = state.remaining();
         let _ = state.target();
         let _ = state.encode();
