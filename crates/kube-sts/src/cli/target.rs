@@ -43,6 +43,16 @@ pub struct OutputSettings {
 }
 
 impl OutputSettings {
+    /// Plain output in `format`: headers, no colour, no progress bars (pipes, tests).
+    pub fn plain(format: OutputFormat) -> Self {
+        OutputSettings {
+            format,
+            no_headers: false,
+            color: false,
+            progress: false,
+        }
+    }
+
     /// Resolves colour and progress from the flags and the environment.
     pub fn resolve(args: &ClusterArgs) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

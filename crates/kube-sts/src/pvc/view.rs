@@ -407,12 +407,7 @@ mod tests {
     use crate::read::snapshot::fixtures::snapshot;
 
     fn settings(format: OutputFormat) -> OutputSettings {
-        OutputSettings {
-            format,
-            no_headers: false,
-            color: false,
-            progress: false,
-        }
+        OutputSettings::plain(format)
     }
 
     #[test]

@@ -367,12 +367,7 @@ mod tests {
 
     use super::super::report::tests::report;
     fn plain() -> OutputSettings {
-        OutputSettings {
-            format: OutputFormat::Table,
-            no_headers: false,
-            color: false,
-            progress: false,
-        }
+        OutputSettings::plain(OutputFormat::Table)
     }
 
     #[test]
