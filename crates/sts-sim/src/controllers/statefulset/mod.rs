@@ -249,7 +249,16 @@ fn claim_pods(state: &State, set: &Value) -> Vec<Obj> {
                 if let Ok(adopted) = change_refs(state, &resources::PODS, &pod, |refs| {
                     refs.push(set_ref(set));
                 }) {
-                    owned.push(adopted);
+                    if still_current(state, set) {
+                        owned.push(adopted);
+                    } else {
+                        // Deleted (say with propagationPolicy=Orphan) while we adopted, after
+                        // the delete had orphaned the pods it saw: give this one back too, or
+                        // the garbage collector would delete it for an owner that is gone.
+                        let _ = change_refs(state, &resources::PODS, &adopted, |refs| {
+                            refs.retain(|r| r["uid"] != uid);
+                        });
+                    }
                 }
             }
             None => {}
