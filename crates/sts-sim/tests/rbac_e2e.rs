@@ -195,3 +195,58 @@ async fn tokens_authenticate_and_bad_credentials_get_401() {
     assert!(viewed.status.success(), "{}", stderr(&viewed));
     e2e.cleanup().await;
 }
+
+/// A WebSocket exec (what kube-rs and kubectl 1.31+ send) is a GET: upstream authorizes it as
+/// `get` on pods/exec and, since 1.35 (AuthorizePodWebsocketUpgradeCreatePermission), also as
+/// `create`. Either verb alone is refused, naming the one that is missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_websocket_exec_needs_get_and_create_on_pods_exec() {
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::api::{Api, AttachParams};
+    let e2e = E2e::start().await;
+    let manifest = sts_sim::testing::visits_app_manifest("web", 1, "Parallel");
+    let out = e2e.kubectl_stdin(&["apply", "-f", "-"], &manifest);
+    assert!(out.status.success(), "{}", stderr(&out));
+    e2e.wait_settled("web", std::time::Duration::from_secs(120))
+        .await;
+    let alice = e2e.new_user("alice").await;
+    let client = sts_sim::cluster::client_for(&alice.kubeconfig)
+        .await
+        .expect("alice's client");
+    let pods: Api<Pod> = Api::namespaced(client, &e2e.namespace);
+    let exec = || async {
+        let params = AttachParams::default().stdout(true).stderr(false);
+        match pods.exec("web-0", ["true"], &params).await {
+            Ok(mut process) => {
+                let status = process.take_status().expect("status channel");
+                process.join().await.map_err(|e| e.to_string())?;
+                let status = status.await.expect("exec status");
+                match status.status.as_deref() {
+                    Some("Success") => Ok(()),
+                    other => Err(format!("exec ended with {other:?}")),
+                }
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    };
+    for (verbs, missing) in [(r#"["create"]"#, "get"), (r#"["get"]"#, "create")] {
+        bind_role(
+            &e2e,
+            &alice.subject,
+            &format!(r#"[{{apiGroups: [""], resources: ["pods/exec"], verbs: {verbs}}}]"#),
+        );
+        let refused = exec().await.expect_err("one verb is not enough");
+        assert!(refused.contains("403"), "{missing}: {refused}");
+        let can = e2e.kubectl_as(&alice, &["auth", "can-i", missing, "pods/exec"]);
+        assert_eq!(stdout(&can).trim(), "no", "{missing}");
+    }
+    bind_role(
+        &e2e,
+        &alice.subject,
+        r#"[{apiGroups: [""], resources: ["pods/exec"], verbs: ["get", "create"]}]"#,
+    );
+    exec()
+        .await
+        .expect("get and create together allow the exec");
+    e2e.cleanup().await;
+}

@@ -1,7 +1,8 @@
 //! The code that talks to the API server beyond the constant-cost reads of [`crate::read`]:
-//! exec ([`exec`]), proxy GETs ([`proxy`]), the objects of a watch ([`watch_store`]) and
-//! watch-driven waiting ([`wait`]).
+//! permission pre-checks ([`access`]), exec ([`exec`]), proxy GETs ([`proxy`]), the objects
+//! of a watch ([`watch_store`]) and watch-driven waiting ([`wait`]).
 
+pub mod access;
 pub mod exec;
 pub mod proxy;
 pub mod wait;

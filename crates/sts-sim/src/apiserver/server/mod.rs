@@ -57,7 +57,6 @@ pub fn error_response(e: &ApiError) -> Response {
 
 fn rbac_verb(method: &Method, path: &ResourcePath, query: &Query) -> &'static str {
     match (method.as_str(), path.sub.as_deref()) {
-        (_, Some("exec" | "attach" | "portforward")) => "create",
         ("GET", Some(_)) => "get",
         ("GET", None) if path.name.is_none() => {
             if query.flag("watch") || path.legacy_watch {
@@ -75,6 +74,25 @@ fn rbac_verb(method: &Method, path: &ResourcePath, query: &Query) -> &'static st
         ("DELETE", _) => "delete",
         _ => "get",
     }
+}
+
+/// The second check upstream makes of a WebSocket upgrade to `pods/exec`, `attach` or
+/// `portforward` (feature gate AuthorizePodWebsocketUpgradeCreatePermission, on by default
+/// since 1.35): the GET handshake needs `get`, and `create` as a SPDY POST does.
+fn websocket_upgrade_create(
+    method: &Method,
+    route: &Route,
+    attrs: &crate::apiserver::auth::authz::Attributes,
+) -> Option<crate::apiserver::auth::authz::Attributes> {
+    let Route::Resource(p) = route else {
+        return None;
+    };
+    let streaming = matches!(p.sub.as_deref(), Some("exec" | "attach" | "portforward"));
+    (method == Method::GET && streaming && p.rt.plural == "pods").then(|| {
+        let mut create = attrs.clone();
+        create.verb = "create".to_string();
+        create
+    })
 }
 
 /// The single entry point of every request.
@@ -126,6 +144,11 @@ async fn handle(
     };
     if let Err(e) = crate::apiserver::auth::guard::authorize(&state, &user, &attrs) {
         return error_response(&e);
+    }
+    if let Some(create) = websocket_upgrade_create(&method, &route, &attrs) {
+        if let Err(e) = crate::apiserver::auth::guard::authorize(&state, &user, &create) {
+            return error_response(&e);
+        }
     }
     if let Route::Resource(p) = &route {
         let info = RequestInfo {

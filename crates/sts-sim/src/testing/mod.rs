@@ -16,6 +16,8 @@ use serde_json::json;
 
 use crate::{Cluster, ClusterOptions, Faults};
 
+pub mod rbac;
+
 /// Environment variable naming a real cluster's kubeconfig to run the end-to-end tests on.
 pub const REAL_CLUSTER_ENV: &str = "STS_E2E_KUBECONFIG";
 
@@ -291,9 +293,24 @@ impl E2e {
         .await
     }
 
-    /// Deletes the test namespace (on a real cluster; the simulator just stops).
+    /// Deletes the test namespace and the ClusterRoles and ClusterRoleBindings a
+    /// [`rbac::Grant`] made for it (on a real cluster; the simulator just stops).
     pub async fn cleanup(self) {
         if self.sim.is_none() {
+            use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
+            let mine = kube::api::ListParams::default().labels(&format!(
+                "{}={}",
+                rbac::NAMESPACE_LABEL,
+                self.namespace
+            ));
+            let bindings: Api<ClusterRoleBinding> = Api::all(self.client.clone());
+            let _ = bindings
+                .delete_collection(&DeleteParams::default(), &mine)
+                .await;
+            let roles: Api<ClusterRole> = Api::all(self.client.clone());
+            let _ = roles
+                .delete_collection(&DeleteParams::default(), &mine)
+                .await;
             let ns: Api<Namespace> = Api::all(self.client.clone());
             let _ = ns
                 .delete(&self.namespace, &DeleteParams::background())
