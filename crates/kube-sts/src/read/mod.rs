@@ -209,6 +209,53 @@ pub async fn snapshots(target: &Target, names: &[String]) -> Result<Vec<Snapshot
     snapshots_of(target, sets).await
 }
 
+/// The snapshot of one named StatefulSet with only what a rollout reads: the StatefulSet, its
+/// pods and its ControllerRevisions (one GET and two LISTs, each required; no claims, volumes
+/// or events), so that `kubectl sts-rollout` needs no rights on storage.
+pub async fn workload_snapshot(target: &Target, name: &str) -> Result<Snapshot> {
+    let sts = statefulsets(target, &[name.to_string()])
+        .await?
+        .pop()
+        .ok_or_else(|| Error::NotFound {
+            subject: Subject::object("get", "statefulset", name, target.scope.namespace()),
+        })?;
+    let ns = sts.metadata.namespace.clone().unwrap_or_default();
+    let mut lp = ListParams::default();
+    if let Some(sel) = sts
+        .spec
+        .as_ref()
+        .map(|s| selectors::selector_string(&s.selector))
+        .filter(|s| !s.is_empty())
+    {
+        lp = lp.labels(&sel);
+    }
+    let pods_api: Api<Pod> = Api::namespaced(target.client.clone(), &ns);
+    let revs_api: Api<ControllerRevision> = Api::namespaced(target.client.clone(), &ns);
+    let (pods, revisions) = futures::future::try_join(
+        list(&pods_api, &lp, Subject::list("list", "pods", Some(&ns))),
+        list(
+            &revs_api,
+            &lp,
+            Subject::list("list", "controllerrevisions", Some(&ns)),
+        ),
+    )
+    .await?;
+    let listing = Listing {
+        statefulsets: vec![sts],
+        pods,
+        claims: vec![],
+        revisions,
+        volumes: None,
+        storage_classes: None,
+        events: vec![],
+    };
+    assemble(listing, jiff::Timestamp::now())
+        .pop()
+        .ok_or_else(|| Error::NotFound {
+            subject: Subject::object("get", "statefulset", name, Some(&ns)),
+        })
+}
+
 /// Reads the snapshot of exactly one named StatefulSet.
 pub async fn snapshot(target: &Target, name: &str) -> Result<Snapshot> {
     let mut snaps = snapshots(target, &[name.to_string()]).await?;

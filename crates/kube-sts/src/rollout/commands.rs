@@ -16,6 +16,7 @@ use super::events::{Progress, Reporter};
 use super::history;
 use super::model::{self, Revision, StrategyKind};
 use super::patch::{self, EnvChange, ImageChange};
+use super::permissions::{self, RunKind};
 use super::plan::{self, HttpCheck, Plan, StepOptions, StepSpec};
 pub use super::reads::{diff, history, status, watch_status};
 use super::run::{drive, undo_with};
@@ -805,6 +806,8 @@ pub async fn undo(
         }
         return Ok(Outcome::Done);
     }
+    let needed = permissions::run_permissions(&sts, RunKind::ForcedUndo, opts);
+    crate::api::access::require(&target.client, &needed).await?;
     let interrupted = driver::listen_for_interrupt();
     let mut d = Driver::open(
         target,

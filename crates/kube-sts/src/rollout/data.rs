@@ -1,6 +1,7 @@
 //! `--data-check`: each pod's counter is read the way `kubectl sts-visits` reads it (the same
 //! code: file by exec, or HTTP through the pod proxy, or discovery), before the pod restarts and
-//! after it is Ready again. The driver only sees a [`CounterReader`].
+//! after it is Ready again. The driver only sees a [`CounterReader`]; a refused read is an
+//! [`Error::Forbidden`], so that the run stops (paused) instead of counting it as data lost.
 
 use std::sync::Arc;
 
@@ -39,6 +40,10 @@ pub fn visits_reader(target: &Target, sts: &StatefulSet, request: SourceRequest)
                 ..Default::default()
             };
             let report = visits::read_snapshots(&target, &[snap], &opts).await;
+            // Refused by RBAC: the error that names the verb and resource, not a missing count.
+            if let Some((pod, refusal)) = &report.refused {
+                return Err(refusal.to_error(pod));
+            }
             let set = report
                 .sets
                 .first()

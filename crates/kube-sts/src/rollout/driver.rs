@@ -246,6 +246,34 @@ enum Change {
     Pod(std::result::Result<Event<Pod>, watcher::Error>),
 }
 
+/// A watch refused by RBAC, as the error that names it. The watcher retries every other
+/// error with backoff, but a refusal does not go away by waiting: the run stops (and pauses).
+fn refused_watch(change: &Change, name: &str, namespace: &str) -> Option<Error> {
+    let (error, kind) = match change {
+        Change::Sts(Err(e)) => (e, "statefulset"),
+        Change::Pod(Err(e)) => (e, "pods"),
+        _ => return None,
+    };
+    let (verb, status) = match error {
+        watcher::Error::InitialListFailed(kube::Error::Api(s)) => ("list", s),
+        watcher::Error::WatchStartFailed(kube::Error::Api(s))
+        | watcher::Error::WatchFailed(kube::Error::Api(s)) => ("watch", s),
+        watcher::Error::WatchError(s) => ("watch", s),
+        _ => return None,
+    };
+    if status.code != 403 {
+        return None;
+    }
+    let subject = match kind {
+        "statefulset" => Subject::object(verb, kind, name, Some(namespace)),
+        _ => Subject::list(verb, kind, Some(namespace)),
+    };
+    Some(Error::Forbidden {
+        subject,
+        message: status.message.clone(),
+    })
+}
+
 /// The objects the watches have delivered so far.
 #[derive(Default)]
 pub struct Live {
@@ -394,7 +422,10 @@ impl Driver {
             _ = async { match wake { Some(w) => tokio::time::sleep_until(w).await, None => futures::future::pending().await } } => Ok(()),
             change = self.stream.next() => {
                 match change {
-                    Some(c) => { self.apply(c); Ok(()) }
+                    Some(c) => match refused_watch(&c, &self.name, &self.namespace) {
+                        Some(e) => Err(Stop::Api(e)),
+                        None => { self.apply(c); Ok(()) }
+                    },
                     None => Err(Stop::Api(Error::Other("watch streams ended".into()))),
                 }
             }
@@ -537,7 +568,7 @@ impl Driver {
                     for (pod, uid) in next_deletions(&progress, max_unavailable, &deleted) {
                         let ordinal = identity::ordinal_after(&pod, &self.name).unwrap_or(-1);
                         if let Some(obj) = self.live.pods.objects().get(&pod).cloned() {
-                            if let Some(value) = self.read_before(obj).await {
+                            if let Some(value) = self.read_before(obj).await? {
                                 before.insert(ordinal, Some(value));
                             }
                         }
@@ -566,7 +597,10 @@ impl Driver {
     }
 
     /// Reads the counters of pods about to restart (RollingUpdate `--data-check`).
-    pub async fn read_counters(&self, ordinals: &[i32]) -> BTreeMap<i32, Option<u64>> {
+    pub async fn read_counters(
+        &self,
+        ordinals: &[i32],
+    ) -> std::result::Result<BTreeMap<i32, Option<u64>>, Stop> {
         let mut out = BTreeMap::new();
         for &o in ordinals {
             let name = identity::pod_name(&self.name, o);
@@ -577,27 +611,30 @@ impl Driver {
                 .get(&name)
                 .filter(|p| model::is_ready(p))
             {
-                if let Some(value) = self.read_before(pod.clone()).await {
+                if let Some(value) = self.read_before(pod.clone()).await? {
                     out.insert(o, Some(value));
                 }
             }
         }
-        out
+        Ok(out)
     }
 
-    /// A pod's counter before its restart; `None` (said so) when it has none to protect.
-    async fn read_before(&self, pod: Pod) -> Option<u64> {
-        let reader = self.checks.data.clone()?;
+    /// A pod's counter before its restart; `None` (said so) when it has none to protect. A
+    /// refused read stops the step before the pod restarts.
+    async fn read_before(&self, pod: Pod) -> std::result::Result<Option<u64>, Stop> {
+        let Some(reader) = self.checks.data.clone() else {
+            return Ok(None);
+        };
         let name = pod.metadata.name.clone().unwrap_or_default();
         match reader(pod).await {
-            Ok(Some(v)) => Some(v),
-            Ok(None) => None,
+            Ok(value) => Ok(value),
+            Err(e) if e.is_forbidden() => Err(Stop::Api(e)),
             Err(e) => {
                 (self.report)(Progress::NoCounterBefore {
                     pod: name,
                     error: e.to_string(),
                 });
-                None
+                Ok(None)
             }
         }
     }
@@ -614,6 +651,9 @@ impl Driver {
         };
         let name = pod.metadata.name.clone().unwrap_or_default();
         let after = reader(pod).await.map_err(|e| {
+            if e.is_forbidden() {
+                return Stop::Api(e);
+            }
             Stop::Failed(format!(
                 "step {}/{total}: data check failed on {name}: its counter was {} before the restart and cannot be read now ({e}): data lost",
                 step.number,
@@ -650,7 +690,10 @@ impl Driver {
         if let Some(check) = &self.checks.http {
             http_check(&self.client, &pod, check)
                 .await
-                .map_err(|e| Stop::Failed(format!("step {}/{total}: {e}", step.number)))?;
+                .map_err(|e| match e {
+                    e if e.is_forbidden() => Stop::Api(e),
+                    e => Stop::Failed(format!("step {}/{total}: {e}", step.number)),
+                })?;
             (self.report)(Progress::HttpCheckOk {
                 pod: p.pod.clone(),
                 path: check.path.clone(),
@@ -704,11 +747,18 @@ impl Driver {
             .filter(|p| p.phase != PodPhase::Done)
             .collect();
         let events: Vec<CoreEvent> =
-            Api::<CoreEvent>::namespaced(self.client.clone(), &self.namespace)
+            match Api::<CoreEvent>::namespaced(self.client.clone(), &self.namespace)
                 .list(&ListParams::default())
                 .await
-                .map(|l| l.items)
-                .unwrap_or_default();
+            {
+                Ok(list) => list.items,
+                Err(e) => {
+                    let e =
+                        Error::from_kube(e, Subject::list("list", "events", Some(&self.namespace)));
+                    text.push_str(&format!("\n  (the pods' events could not be read: {e})"));
+                    vec![]
+                }
+            };
         let rev = progress.update_revision.as_deref().unwrap_or("?");
         for p in stuck {
             let state = match &p.phase {
@@ -831,6 +881,12 @@ pub async fn http_check(client: &Client, pod: &Pod, check: &HttpCheck) -> Result
     let url = api::proxy::pod_url(&ns, &name, port, &check.path);
     let last = match api::proxy::get_text(client, &url, CHECK_TIMEOUT).await {
         Ok(_) => return Ok(()),
+        Err(CallError::Kube(kube::Error::Api(s))) if s.code == 403 => {
+            return Err(Error::Forbidden {
+                subject: Subject::object("get", "pods/proxy", name.clone(), Some(&ns)),
+                message: s.message,
+            })
+        }
         Err(CallError::Kube(kube::Error::Api(s))) => format!("HTTP {}", s.code),
         Err(CallError::Timeout(t)) => format!("nothing within {}s", t.as_secs()),
         Err(e) => format!("{e:?}"),

@@ -5,7 +5,8 @@
 //! [`status`] and [`history`] are the read-only views; [`state`] is the annotation that lets
 //! `pause`, `resume` and `promote` work across processes. Imperative shell: [`driver`] executes a
 //! plan with watches (no sleeps), stops and pauses on Ctrl-C or failure, and [`commands`] is one
-//! function per subcommand for the binary to call. Neither prints: they report [`events`]
+//! function per subcommand for the binary to call, and [`permissions`] what a run will ask of
+//! RBAC, checked before its first change. Neither prints: they report [`events`]
 //! through a callback, and [`view`] turns those into lines and spinners.
 
 pub mod commands;
@@ -17,6 +18,7 @@ pub mod history;
 pub mod history_view;
 pub mod model;
 pub mod patch;
+pub mod permissions;
 pub mod plan;
 pub mod reads;
 pub mod run;

@@ -1,5 +1,6 @@
 //! The read-only commands: `status` (once, or `-w` from the rollout's watches), `history` and
-//! `diff`. Each returns data; [`super::view`] renders it.
+//! `diff`. Each returns data; [`super::view`] renders it. They read the StatefulSet, its pods
+//! and its revisions only ([`crate::read::workload_snapshot`]): no rights on storage needed.
 
 use std::time::Duration;
 
@@ -21,7 +22,7 @@ use crate::k8s::owners;
 /// Reads what `status` shows.
 pub async fn status(target: &Target, name: &str) -> Result<RolloutStatus> {
     let ctx = Ctx::new(target, name, &silent())?;
-    let snap = crate::read::snapshot(target, name).await?;
+    let snap = crate::read::workload_snapshot(target, name).await?;
     let extras = extras(&ctx, &snap.statefulset).await;
     status::status(&snap, &extras, jiff::Timestamp::now())
 }
@@ -57,7 +58,7 @@ pub async fn watch_status(
     mut render: impl FnMut(&RolloutStatus),
 ) -> Result<()> {
     let ctx = Ctx::new(target, name, &silent())?;
-    let snap = crate::read::snapshot(target, name).await?;
+    let snap = crate::read::workload_snapshot(target, name).await?;
     let extras = extras(&ctx, &snap.statefulset).await;
     let mut last = status::status(&snap, &extras, jiff::Timestamp::now())?;
     render(&last);
@@ -118,7 +119,7 @@ pub async fn watch_status(
 
 /// Reads `history`.
 pub async fn history(target: &Target, name: &str) -> Result<Vec<HistoryRow>> {
-    let snap = crate::read::snapshot(target, name).await?;
+    let snap = crate::read::workload_snapshot(target, name).await?;
     Ok(history::history(&snap, jiff::Timestamp::now()))
 }
 
@@ -129,7 +130,7 @@ pub async fn diff(
     from: Option<&str>,
     to: Option<&str>,
 ) -> Result<String> {
-    let snap = crate::read::snapshot(target, name).await?;
+    let snap = crate::read::workload_snapshot(target, name).await?;
     let revs = model::revisions(&snap.revisions);
     let (a, b) = history::diff_pair(&snap, &revs, from, to)?;
     let text = history::unified_diff(

@@ -16,8 +16,10 @@ use super::events::Progress;
 use super::history;
 use super::model::{self, Revision, StrategyKind};
 use super::patch;
+use super::permissions::{self, RunKind};
 use super::plan;
 use super::state::RolloutState;
+use crate::api::access;
 use crate::error::{Error, Result, Subject};
 use crate::k8s::identity;
 
@@ -32,6 +34,9 @@ pub(super) async fn drive(
     opts: &RunOptions,
     first_line: Option<String>,
 ) -> Result<Outcome> {
+    // Refused here, nothing has changed yet: better than a refusal half-way.
+    let needed = permissions::run_permissions(&sts, RunKind::Steps, opts);
+    access::require(&ctx.target.client, &needed).await?;
     let interrupted = driver::listen_for_interrupt();
     let checks = Checks {
         http: opts.check_http.clone(),
@@ -77,7 +82,10 @@ pub(super) async fn drive(
                 Stop::Interrupted => "interrupted".to_string(),
                 other => other.to_string(),
             };
-            if opts.rollback_on_failure && !matches!(stop, Stop::Interrupted) {
+            // Refused by RBAC: pause (as after Ctrl-C) rather than roll back, which would need
+            // more of what was refused.
+            let refused = matches!(&stop, Stop::Api(e) if e.is_forbidden());
+            if opts.rollback_on_failure && !refused && !matches!(stop, Stop::Interrupted) {
                 ctx.notice(format!("error: {why}"));
                 ctx.notice("rolling back (--rollback-on-failure)");
                 let rev = rollback_target(ctx, &d, &state).await?;
@@ -112,14 +120,23 @@ pub(super) async fn drive(
             ctx.notice(format!("to roll back: {}", ctx.undo_cmd()));
             match stop {
                 Stop::Interrupted => Ok(Outcome::Interrupted),
-                other => Err(Error::Incomplete {
-                    step: format!("rollout stopped at {step_text}"),
-                    source: Box::new(Error::from(other)),
-                    hint: format!(
-                        "see the pods with: kubectl sts-rollout status {} -n {}",
-                        ctx.name, ctx.namespace
-                    ),
-                }),
+                other => {
+                    let source = Error::from(other);
+                    let hint = match (refused, source.hint()) {
+                        (true, Some(ask)) => {
+                            format!("{ask}; then continue with: {}", ctx.resume_cmd())
+                        }
+                        _ => format!(
+                            "see the pods with: kubectl sts-rollout status {} -n {}",
+                            ctx.name, ctx.namespace
+                        ),
+                    };
+                    Err(Error::Incomplete {
+                        step: format!("rollout stopped at {step_text}"),
+                        source: Box::new(source),
+                        hint,
+                    })
+                }
             }
         }
     }
@@ -234,7 +251,7 @@ async fn run_plan(
         )));
         let mut before = BTreeMap::new();
         if strategy == StrategyKind::RollingUpdate {
-            before = d.read_counters(&step.ordinals).await;
+            before = d.read_counters(&step.ordinals).await?;
             let latest = d.sts().cloned().unwrap_or_else(|| sts.clone());
             let expected = d.our_partition.unwrap_or_else(|| model::partition(&latest));
             if i > 0 || expected != step.partition {
