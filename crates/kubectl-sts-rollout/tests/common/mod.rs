@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,7 +14,7 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::Api;
 use kube::runtime::watcher;
-use sts_sim::testing::{pod_ready, pod_revision, visits_app_manifest, E2e};
+use sts_sim::testing::{pod_ready, pod_revision, visits_app_manifest, E2e, TestUser};
 pub use sts_sim::testing::{Run, Running};
 use sts_sim::ClusterOptions;
 
@@ -42,19 +43,23 @@ impl Env {
         &self.e2e.namespace
     }
 
-    fn base_args(&self) -> Vec<String> {
+    fn base_args(&self, kubeconfig: &Path) -> Vec<String> {
         vec![
             "--kubeconfig".into(),
-            self.e2e.kubeconfig.to_string_lossy().into_owned(),
+            kubeconfig.to_string_lossy().into_owned(),
             "-n".into(),
             self.e2e.namespace.clone(),
         ]
     }
 
     fn command(&self, args: &[&str]) -> tokio::process::Command {
+        self.command_with(&self.e2e.kubeconfig, args)
+    }
+
+    fn command_with(&self, kubeconfig: &Path, args: &[&str]) -> tokio::process::Command {
         let mut cmd = tokio::process::Command::new(BIN);
         cmd.args(args)
-            .args(self.base_args())
+            .args(self.base_args(kubeconfig))
             .env_remove("KUBECONFIG")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
@@ -75,12 +80,17 @@ impl Env {
         for (k, v) in vars {
             cmd.env(k, v);
         }
-        let child = cmd.spawn().expect("spawn plugin");
-        let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
-            .await
-            .expect("plugin did not finish within 2 minutes")
-            .expect("plugin output");
-        Run::of(&out)
+        finish_within_two_minutes(cmd).await
+    }
+
+    /// Runs the plugin as `user` (its kubeconfig) to completion.
+    pub async fn plugin_as(&self, user: &TestUser, args: &[&str]) -> Run {
+        finish_within_two_minutes(self.command_with(&user.kubeconfig, args)).await
+    }
+
+    /// Starts the plugin as `user` in the background.
+    pub fn spawn_as(&self, user: &TestUser, args: &[&str]) -> Running {
+        Running::spawn(self.command_with(&user.kubeconfig, args))
     }
 
     /// Starts the plugin in the background, with its stdout readable line by line.
@@ -168,4 +178,14 @@ impl Env {
             st.update_revision.clone().unwrap_or_default(),
         )
     }
+}
+
+/// Runs `cmd` to completion, bounded by two minutes.
+async fn finish_within_two_minutes(mut cmd: tokio::process::Command) -> Run {
+    let child = cmd.spawn().expect("spawn plugin");
+    let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
+        .await
+        .expect("plugin did not finish within 2 minutes")
+        .expect("plugin output");
+    Run::of(&out)
 }
