@@ -210,8 +210,11 @@ impl Grant {
             docs.push(role);
             docs.push(binding);
         }
+        // A YAML stream of JSON documents: the leading comment makes kubectl read YAML (a
+        // stream that starts with `{` is read as JSON, where `---` is not a separator).
         let text: Vec<String> = docs.iter().map(Value::to_string).collect();
-        let out = t.kubectl_stdin(&["apply", "-f", "-"], &text.join("\n---\n"));
+        let stream = format!("# the grant\n{}\n", text.join("\n---\n"));
+        let out = t.kubectl_stdin(&["apply", "-f", "-"], &stream);
         assert!(out.status.success(), "apply the grant: {}", stderr(&out));
     }
 }
