@@ -85,6 +85,58 @@ async fn verbose_logs_never_show_the_bearer_token() {
     t.cleanup().await;
 }
 
+/// A token the API server accepts (a ServiceAccount's, as on a real cluster) never shows in
+/// any plugin's output, with `-v`, whether its requests are allowed or refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_account_token_never_shows_in_output() {
+    let t = E2e::start().await;
+    deploy(&t, "web", 2, "Parallel", json!(null)).await;
+    visit_all(&t, "web", 2, 1).await;
+    let user = t.service_account_user("reader").await;
+    let kubeconfig = kube::config::Kubeconfig::read_from(&user.kubeconfig).expect("kubeconfig");
+    let token = kubeconfig.auth_infos[0]
+        .auth_info
+        .as_ref()
+        .and_then(|a| a.token.as_ref())
+        .map(|t| {
+            use secrecy::ExposeSecret;
+            t.expose_secret().to_string()
+        })
+        .expect("the kubeconfig carries the token");
+    assert!(token.len() >= 16, "a real token, not a stub");
+    let grant =
+        sts_sim::testing::rbac::Grant::parse(include_str!("../../../deploy/rbac/sts-visits.yaml"));
+    grant.bind(&t, &user);
+    let kc = user.kubeconfig.to_string_lossy().into_owned();
+    let ns = t.namespace.clone();
+    let runs = [
+        (Plugin::Visits, vec!["web"], true),
+        (Plugin::Visits, vec!["web", "--http", "8080/visits"], true),
+        (Plugin::Pvc, vec!["web"], true),
+        (
+            Plugin::Pvc,
+            vec!["retention", "web", "--when-scaled", "Retain"],
+            false,
+        ),
+        (Plugin::Rollout, vec!["web", "--partition", "1"], false),
+    ];
+    for (plugin, args, allowed) in runs {
+        let run = Invocation::new(plugin, &args)
+            .arg(&["--kubeconfig", &kc, "-n", &ns, "-v"])
+            .run()
+            .await;
+        // Never `{run:?}` before this check: the output is what is being checked.
+        let leaked = run.all_output().contains(&token);
+        assert!(!leaked, "{args:?} printed the bearer token");
+        assert_eq!(run.code == 0, allowed, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("GET "),
+            "-v logs the requests: {args:?}"
+        );
+    }
+    t.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
     sts_e2e_real_cluster,

@@ -10,6 +10,7 @@ pub mod namespace;
 pub mod objects;
 pub mod provisioner;
 pub mod scheduler;
+pub mod service_account_tokens;
 pub mod statefulset;
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -26,6 +27,7 @@ pub fn spawn_all(state: SharedState) -> Vec<tokio::task::JoinHandle<()>> {
         tokio::spawn(endpoints::run(state.clone())),
         tokio::spawn(disruption::run(state.clone())),
         tokio::spawn(namespace::run(state.clone())),
+        tokio::spawn(service_account_tokens::run(state.clone())),
         tokio::spawn(gc::run(state)),
     ]
 }

@@ -340,11 +340,15 @@ impl E2e {
                     subject: json!({"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": name}),
                 }
             }
-            None => self.service_account_user(name, path).await,
+            None => self.service_account_user(name).await,
         }
     }
 
-    async fn service_account_user(&self, name: &str, path: PathBuf) -> TestUser {
+    /// A fresh ServiceAccount `name` in the test namespace with a token Secret, and a
+    /// kubeconfig acting as it (the users of [`E2e::new_user`] on a real cluster). The token
+    /// only ever goes into the kubeconfig file: nothing here prints it.
+    pub async fn service_account_user(&self, name: &str) -> TestUser {
+        let path = self.cache_dir.path().join(format!("kubeconfig-sa-{name}"));
         use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
         let sas: Api<ServiceAccount> = self.api();
         let sa: ServiceAccount =
@@ -363,14 +367,19 @@ impl E2e {
             .create(&PostParams::default(), &secret)
             .await
             .expect("create token Secret");
-        let filled: Secret = self
-            .wait_for(
-                &secret_name,
-                Duration::from_secs(30),
-                "the token",
-                |s: &Secret| s.data.as_ref().is_some_and(|d| d.contains_key("token")),
-            )
-            .await;
+        // Not `wait_for`: its timeout message prints the object, and this one holds a token.
+        let has_token = |s: Option<&Secret>| {
+            s.and_then(|s| s.data.as_ref())
+                .is_some_and(|d| d.contains_key("token"))
+        };
+        let filled = tokio::time::timeout(
+            Duration::from_secs(30),
+            await_condition(secrets.clone(), &secret_name, has_token),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("no token in Secret {secret_name} after 30 s"))
+        .unwrap_or_else(|_| panic!("watching Secret {secret_name} failed"))
+        .unwrap_or_else(|| panic!("Secret {secret_name} vanished"));
         let token = filled.data.expect("data")["token"].0.clone();
         let token = String::from_utf8(token).expect("token is text");
         let mut kc = kube::config::Kubeconfig::read_from(&self.kubeconfig).expect("kubeconfig");

@@ -210,13 +210,11 @@ impl Grant {
             docs.push(role);
             docs.push(binding);
         }
-        // YAML documents: kubectl reads a stream that starts with `{` as JSON, where `---`
-        // separates nothing.
-        let text: Vec<String> = docs
-            .iter()
-            .map(|d| serde_norway::to_string(d).expect("RBAC object as YAML"))
-            .collect();
-        let out = t.kubectl_stdin(&["apply", "-f", "-"], &text.join("---\n"));
+        // A YAML stream of JSON documents: the leading comment makes kubectl read YAML (a
+        // stream that starts with `{` is read as JSON, where `---` is not a separator).
+        let text: Vec<String> = docs.iter().map(Value::to_string).collect();
+        let stream = format!("# the grant\n{}\n", text.join("\n---\n"));
+        let out = t.kubectl_stdin(&["apply", "-f", "-"], &stream);
         assert!(out.status.success(), "apply the grant: {}", stderr(&out));
     }
 }

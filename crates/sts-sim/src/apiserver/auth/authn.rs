@@ -222,12 +222,13 @@ pub fn unauthorized() -> ApiError {
     }
 }
 
-/// Who sent a request: a bearer token from `tokens` wins over the client certificate;
-/// a wrong token is refused even with a certificate (as upstream's union authenticator
-/// with a failing token: 401). Without credentials: the `insecure` user (plain HTTP, like
-/// the old insecure port) or 401.
+/// Who sent a request: a bearer token from `tokens`, else one `account_token` knows (a
+/// ServiceAccount's), wins over the client certificate; a wrong token is refused even with a
+/// certificate (as upstream's union authenticator with a failing token: 401). Without
+/// credentials: the `insecure` user (plain HTTP, like the old insecure port) or 401.
 pub fn authenticate(
     tokens: &[StaticToken],
+    account_token: &dyn Fn(&str) -> Option<UserInfo>,
     headers: &HeaderMap,
     client: Option<&UserInfo>,
     insecure: Option<&UserInfo>,
@@ -243,6 +244,9 @@ pub fn authenticate(
     if let Some(token) = bearer {
         if let Some(t) = tokens.iter().find(|t| constant_time_eq(&t.token, token)) {
             return Ok(UserInfo::authenticated(&t.user, &t.uid, &t.groups));
+        }
+        if let Some(account) = account_token(token) {
+            return Ok(account);
         }
         if client.is_none() {
             return Err(unauthorized());
@@ -288,13 +292,18 @@ mod tests {
     fn tokens_and_certificates_authenticate() {
         let tokens = parse_token_file("sekrit,alice,u1,\"dev\"").unwrap();
         let mut h = HeaderMap::new();
-        assert_eq!(authenticate(&tokens, &h, None, None).unwrap_err().code, 401);
+        assert_eq!(
+            authenticate(&tokens, &|_| None, &h, None, None)
+                .unwrap_err()
+                .code,
+            401
+        );
         h.insert("authorization", "Bearer sekrit".parse().unwrap());
-        let u = authenticate(&tokens, &h, None, None).unwrap();
+        let u = authenticate(&tokens, &|_| None, &h, None, None).unwrap();
         assert_eq!(u.name, "alice");
         assert_eq!(u.groups, vec!["dev", AUTHENTICATED]);
         h.insert("authorization", "Bearer wrong".parse().unwrap());
-        let e = authenticate(&tokens, &h, None, None).unwrap_err();
+        let e = authenticate(&tokens, &|_| None, &h, None, None).unwrap_err();
         assert_eq!(e.to_status()["reason"], "Unauthorized");
 
         let ca = crate::apiserver::tls::Authority::generate().unwrap();
@@ -306,7 +315,7 @@ mod tests {
         assert_eq!(jane.name, "jane");
         assert_eq!(jane.groups, vec!["ops", AUTHENTICATED]);
         assert_eq!(
-            authenticate(&tokens, &HeaderMap::new(), Some(&jane), None)
+            authenticate(&tokens, &|_| None, &HeaderMap::new(), Some(&jane), None)
                 .unwrap()
                 .name,
             "jane"

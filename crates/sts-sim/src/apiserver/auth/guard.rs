@@ -26,6 +26,7 @@ pub fn user_of(
         .then(|| UserInfo::authenticated(&state.opts.user, "", &[MASTERS.to_string()]));
     let user = authn::authenticate(
         &state.opts.tokens,
+        &|token| crate::controllers::service_account_tokens::authenticate(state, token),
         headers,
         client.as_deref(),
         insecure.as_ref(),
