@@ -637,6 +637,22 @@ async fn a_rolling_update_refused_part_way_is_left_paused() {
     );
     assert_left_paused(&env, &user).await;
 
+    // resume checks with the saved --check-http: still refused, before changing anything.
+    let held = fingerprint(&sts);
+    let refused = env.plugin_as(&user, &["resume", "web"]).await;
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused
+            .stderr
+            .contains("cannot get pods/proxy in namespace")
+            && refused
+                .stderr
+                .contains("checked before changing anything; nothing was changed"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(fingerprint(&env.sts("web").await), held, "nothing changed");
+
     // With the permission back, resume finishes it.
     grant().bind(&env.e2e, &user);
     let resumed = env
@@ -663,6 +679,39 @@ async fn an_on_delete_update_refused_part_way_is_left_paused() {
     for pod in ["web-1", "web-0"] {
         assert_eq!(pods[pod].1, before[pod].1, "{pod} was not deleted");
     }
+    assert_left_paused(&env, &user).await;
+    env.e2e.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_data_check_refused_part_way_restarts_no_more_pods() {
+    let (env, user) = setup(3, "").await;
+    let before = env.pods().await;
+    let run = refused_after_the_first_step(
+        &env,
+        &user,
+        &["--data-check"],
+        &granted("pods/exec", "create"),
+    )
+    .await;
+    assert!(
+        run.stderr
+            .contains("rollout paused at step 2/2: partition 3"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("data lost"),
+        "a refusal is not data loss: {}",
+        run.stderr
+    );
+    // The counters of step 2 are read before its partition moves: refused, nothing restarted.
+    let pods = env.pods().await;
+    assert_ne!(pods["web-2"].1, before["web-2"].1, "step 1 replaced web-2");
+    for pod in ["web-1", "web-0"] {
+        assert_eq!(pods[pod].1, before[pod].1, "{pod} was not restarted");
+    }
+    assert_eq!(Env::partition(&env.sts("web").await), 3);
     assert_left_paused(&env, &user).await;
     env.e2e.cleanup().await;
 }
