@@ -89,6 +89,28 @@ async fn staged_rollout_commands_succeed_under_exactly_the_role() {
         visit(&env, pod, 2);
     }
     let original = Env::revisions(&env.sts("web").await).0;
+    let generation = env.sts("web").await.metadata.generation;
+    let dry = env
+        .plugin_as(
+            &user,
+            &[
+                "start",
+                "web",
+                "--image",
+                V2,
+                "--steps",
+                "1,2,100%",
+                "--dry-run",
+            ],
+        )
+        .await;
+    assert_eq!(dry.code, 0, "{dry:?}");
+    assert!(
+        dry.stdout.contains("dry run: nothing was changed"),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(env.sts("web").await.metadata.generation, generation);
 
     // start: staged, stopping after the first step, with both checks (exec and pod proxy).
     let run = env
@@ -99,12 +121,20 @@ async fn staged_rollout_commands_succeed_under_exactly_the_role() {
                 "web",
                 "--image",
                 V2,
+                "--env",
+                "app:GREETING=v2",
+                "--change-cause",
+                "canary v2",
                 "--steps",
-                "1,100%",
+                "1,2,100%",
                 "--manual",
                 "--check-http",
                 "http/healthz",
                 "--data-check",
+                "--path",
+                "/data/visits",
+                "--format",
+                "count",
                 "--timeout",
                 "60s",
             ],
@@ -128,7 +158,7 @@ async fn staged_rollout_commands_succeed_under_exactly_the_role() {
     let status = env.plugin_as(&user, &["status", "web"]).await;
     assert_eq!(status.code, 0, "{status:?}");
     assert!(
-        status.stdout.contains("waiting after step 1/2"),
+        status.stdout.contains("waiting after step 1/3"),
         "{}",
         status.stdout
     );
@@ -147,20 +177,40 @@ async fn staged_rollout_commands_succeed_under_exactly_the_role() {
         "back where it was"
     );
 
-    // promote reuses the saved checks on the remaining pods.
+    // promote runs the next step with the saved checks (exec) ...
     let promoted = env
         .plugin_as(&user, &["promote", "web", "--timeout", "60s"])
         .await;
     assert_eq!(promoted.code, 0, "{promoted:?}");
-    for pod in ["web-1", "web-0"] {
-        assert!(
-            promoted
-                .stdout
-                .contains(&format!("{pod}: data check ok (2 -> 2)")),
-            "{}",
-            promoted.stdout
-        );
-    }
+    assert!(
+        promoted.stdout.contains("web-1: data check ok (2 -> 2)")
+            && promoted.stdout.contains("GET /healthz ok"),
+        "{}",
+        promoted.stdout
+    );
+    assert_eq!(Env::partition(&env.sts("web").await), 1);
+    // ... and --full the rest, reading a Prometheus counter instead (pod proxy).
+    let promoted = env
+        .plugin_as(
+            &user,
+            &[
+                "promote",
+                "web",
+                "--full",
+                "--data-check",
+                "--metric",
+                "visits_total",
+                "--timeout",
+                "60s",
+            ],
+        )
+        .await;
+    assert_eq!(promoted.code, 0, "{promoted:?}");
+    assert!(
+        promoted.stdout.contains("web-0: data check ok (2 -> 2)"),
+        "{}",
+        promoted.stdout
+    );
     let sts = env.sts("web").await;
     assert_eq!(Env::partition(&sts), 0);
     assert!(rollout_state(&sts).is_none(), "the state is forgotten");
@@ -169,8 +219,7 @@ async fn staged_rollout_commands_succeed_under_exactly_the_role() {
     let history = env.plugin_as(&user, &["history", "web"]).await;
     assert_eq!(history.code, 0, "{history:?}");
     assert!(
-        history.stdout.contains("example/visits-app:2.0")
-            && history.stdout.contains("kubectl sts-rollout start web"),
+        history.stdout.contains("example/visits-app:2.0") && history.stdout.contains("canary v2"),
         "{}",
         history.stdout
     );
@@ -180,12 +229,21 @@ async fn staged_rollout_commands_succeed_under_exactly_the_role() {
     assert_eq!(diff.code, 0, "{diff:?}");
     assert!(
         diff.stdout.contains("-  - image: example/visits-app:1.0")
-            && diff.stdout.contains("+  - image: example/visits-app:2.0"),
+            && diff.stdout.contains("+    image: example/visits-app:2.0")
+            && diff.stdout.contains("+      value: v2"),
         "{}",
         diff.stdout
     );
 
     // undo: the template goes back; the controller rolls every pod back.
+    let dry = env.plugin_as(&user, &["undo", "web", "--dry-run"]).await;
+    assert_eq!(dry.code, 0, "{dry:?}");
+    assert!(
+        dry.stdout
+            .contains("would roll statefulset.apps/web back to revision 1"),
+        "{}",
+        dry.stdout
+    );
     let undo = env.plugin_as(&user, &["undo", "web"]).await;
     assert_eq!(undo.code, 0, "{undo:?}");
     assert!(
@@ -366,6 +424,9 @@ async fn partitions_failures_and_forced_undo_under_exactly_the_role() {
 #[tokio::test]
 async fn on_delete_and_status_watch_under_exactly_the_role() {
     let (env, user) = setup(3, "  updateStrategy:\n    type: OnDelete\n").await;
+    for pod in ["web-0", "web-1", "web-2"] {
+        visit(&env, pod, 1);
+    }
     let mut watching = env.spawn_as(&user, &["status", "web", "-w"]);
     watching.wait_line("Complete:     yes").await;
 
@@ -381,12 +442,19 @@ async fn on_delete_and_status_watch_under_exactly_the_role() {
                 "1,100%",
                 "--max-unavailable",
                 "2",
+                "--data-check",
                 "--timeout",
                 "60s",
             ],
         )
         .await;
     assert_eq!(run.code, 0, "{run:?}");
+    // The counter is read by exec before each deletion and after the replacement is Ready.
+    assert!(
+        run.stdout.contains("web-0: data check ok (1 -> 1)"),
+        "{}",
+        run.stdout
+    );
     for pod in ["web-2", "web-1", "web-0"] {
         assert!(
             run.stdout.contains(&format!("pod \"{pod}\" deleted")),
