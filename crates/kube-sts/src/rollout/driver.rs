@@ -1017,6 +1017,36 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_watch_names_its_verb_and_resource_and_other_errors_are_retried() {
+        let status = |code: u16| {
+            kube::core::Status::failure("pods is forbidden: User \"u\" cannot list", "Forbidden")
+                .with_code(code)
+                .boxed()
+        };
+        let list = Change::Pod(Err(watcher::Error::InitialListFailed(kube::Error::Api(
+            status(403),
+        ))));
+        let err = refused_watch(&list, "web", "prod").expect("refused");
+        assert!(err.is_forbidden());
+        assert!(
+            err.to_string()
+                .starts_with("forbidden: cannot list pods in namespace \"prod\""),
+            "{err}"
+        );
+        let watch = Change::Sts(Err(watcher::Error::WatchError(status(403))));
+        let err = refused_watch(&watch, "web", "prod").expect("refused");
+        assert!(
+            err.to_string()
+                .starts_with("forbidden: cannot watch statefulset \"web\" in namespace \"prod\""),
+            "{err}"
+        );
+        let busy = Change::Pod(Err(watcher::Error::WatchFailed(kube::Error::Api(status(
+            503,
+        )))));
+        assert!(refused_watch(&busy, "web", "prod").is_none());
+    }
+
+    #[test]
     fn each_stop_is_its_own_error_kind_with_the_same_words() {
         let cases = [
             (Stop::Interrupted, "interrupted"),
