@@ -490,6 +490,9 @@ async fn on_delete_and_status_watch_under_exactly_the_role() {
 /// The `start` every permission of a run is checked for.
 const START: [&str; 6] = ["start", "web", "--image", V1, "--steps", "1,100%"];
 
+/// An update of the OnDelete StatefulSet `od`, whose pods the plugin deletes.
+const ON_DELETE_START: [&str; 4] = ["start", "od", "--image", V2];
+
 fn start_with(extra: &[&'static str]) -> Vec<&'static str> {
     START.iter().copied().chain(extra.iter().copied()).collect()
 }
@@ -511,6 +514,7 @@ fn commands_needing(v: &GrantedVerb) -> Vec<Vec<&'static str>> {
         ("pods", "delete") => vec![
             vec!["undo", "web", "--force"],
             start_with(&["--rollback-on-failure"]),
+            ON_DELETE_START.to_vec(),
         ],
         ("events", "list") => vec![START.to_vec()],
         ("pods/proxy", "get") => vec![
@@ -575,10 +579,15 @@ async fn each_verb_of_the_role_is_needed_by_a_command() {
         "app=example/visits-app:2.0",
     ]);
     wait_rolled(&env, 3).await;
+    env.deploy("od", 1, "  updateStrategy:\n    type: OnDelete\n")
+        .await;
     let full = grant();
     let verbs = full.verbs();
     assert!(verbs.len() >= 10, "{verbs:?}");
-    let unchanged = fingerprint(&env.sts("web").await);
+    let unchanged = [
+        fingerprint(&env.sts("web").await),
+        fingerprint(&env.sts("od").await),
+    ];
     let pods = env.pods().await;
     for v in &verbs {
         let commands = commands_needing(v);
@@ -591,7 +600,10 @@ async fn each_verb_of_the_role_is_needed_by_a_command() {
                 refused_by.push(args.join(" "));
             }
             assert_eq!(
-                fingerprint(&env.sts("web").await),
+                [
+                    fingerprint(&env.sts("web").await),
+                    fingerprint(&env.sts("od").await)
+                ],
                 unchanged,
                 "{args:?} without {v} changed the StatefulSet: {run:?}"
             );
