@@ -91,11 +91,7 @@ impl Grant {
     pub fn verbs(&self) -> Vec<GrantedVerb> {
         let mut all = Vec::new();
         for role in &self.roles {
-            let role_name = format!(
-                "{}/{}",
-                role["kind"].as_str().unwrap_or_default(),
-                role["metadata"]["name"].as_str().unwrap_or_default()
-            );
+            let role_name = role_key(role);
             let rules = role["rules"].as_array().cloned().unwrap_or_default();
             for (index, rule) in rules.iter().enumerate() {
                 for group in strings(&rule["apiGroups"]) {
@@ -122,13 +118,7 @@ impl Grant {
         let role = next
             .roles
             .iter_mut()
-            .find(|r| {
-                format!(
-                    "{}/{}",
-                    r["kind"].as_str().unwrap_or_default(),
-                    r["metadata"]["name"].as_str().unwrap_or_default()
-                ) == taken.role
-            })
+            .find(|r| role_key(r) == taken.role)
             .expect("the verb's role is in the grant");
         let rules = role["rules"].as_array_mut().expect("rules");
         let rule = rules[taken.rule].clone();
@@ -162,13 +152,7 @@ impl Grant {
         let found = next
             .roles
             .iter_mut()
-            .find(|r| {
-                format!(
-                    "{}/{}",
-                    r["kind"].as_str().unwrap_or_default(),
-                    r["metadata"]["name"].as_str().unwrap_or_default()
-                ) == role
-            })
+            .find(|r| role_key(r) == role)
             .expect("the role is in the grant");
         found["rules"].as_array_mut().expect("rules").push(rule);
         next
@@ -217,6 +201,15 @@ impl Grant {
         let out = t.kubectl_stdin(&["apply", "-f", "-"], &stream);
         assert!(out.status.success(), "apply the grant: {}", stderr(&out));
     }
+}
+
+/// `Role/NAME` or `ClusterRole/NAME`, as the file names a role.
+fn role_key(role: &Value) -> String {
+    format!(
+        "{}/{}",
+        role["kind"].as_str().unwrap_or_default(),
+        role["metadata"]["name"].as_str().unwrap_or_default()
+    )
 }
 
 fn strings(v: &Value) -> Vec<String> {
