@@ -210,8 +210,13 @@ impl Grant {
             docs.push(role);
             docs.push(binding);
         }
-        let text: Vec<String> = docs.iter().map(Value::to_string).collect();
-        let out = t.kubectl_stdin(&["apply", "-f", "-"], &text.join("\n---\n"));
+        // YAML documents: kubectl reads a stream that starts with `{` as JSON, where `---`
+        // separates nothing.
+        let text: Vec<String> = docs
+            .iter()
+            .map(|d| serde_norway::to_string(d).expect("RBAC object as YAML"))
+            .collect();
+        let out = t.kubectl_stdin(&["apply", "-f", "-"], &text.join("---\n"));
         assert!(out.status.success(), "apply the grant: {}", stderr(&out));
     }
 }
