@@ -145,14 +145,16 @@ async fn handle(
     if let Err(e) = crate::apiserver::auth::guard::authorize(&state, &user, &attrs) {
         return error_response(&e);
     }
-    if let Some(create) = websocket_upgrade_create(&method, &route, &attrs) {
-        if let Err(e) = crate::apiserver::auth::guard::authorize(&state, &user, &create) {
+    let upgrade_create = websocket_upgrade_create(&method, &route, &attrs);
+    if let Some(create) = &upgrade_create {
+        if let Err(e) = crate::apiserver::auth::guard::authorize(&state, &user, create) {
             return error_response(&e);
         }
     }
     if let Route::Resource(p) = &route {
         let info = RequestInfo {
-            verb: attrs.verb.clone(),
+            // Faults and counts name an exec `create` however it connects (as a SPDY POST).
+            verb: upgrade_create.as_ref().unwrap_or(&attrs).verb.clone(),
             resource: match &p.sub {
                 Some(s) => format!("{}/{}", p.rt.plural, s),
                 None => p.rt.plural.to_string(),
