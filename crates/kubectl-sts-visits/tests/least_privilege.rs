@@ -3,14 +3,15 @@
 //! the Role at least one command that needs it (the table in [`commands_needing`], the same as
 //! the YAML's comments) is refused, naming the verb and the resource: one `error:` line, a
 //! `hint:` with `kubectl auth can-i`, exit 1, nothing left behind. One test per group of
-//! commands (reads, `--offline`, `--allow-debug`), each on its own cluster, so they run in
-//! parallel.
+//! commands (reads and their minimality, `--offline` and `--include-orphans`,
+//! `--allow-debug`), each on its own cluster, so they run in parallel.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
 use common::*;
+use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::ListParams;
 use kube_sts::visits::readers::READER_RUN_LABEL;
@@ -23,10 +24,13 @@ const RBAC: &str = include_str!("../../../deploy/rbac/sts-visits.yaml");
 /// The group of commands a verb is probed with (each group is one test, on its own cluster).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Group {
-    /// Runs that only read: a named StatefulSet, `-l`, `--path`, `--http`, `--watch`.
+    /// Runs that only read: a named StatefulSet, `-l`, `--path`, `--http`, `--metric`,
+    /// `--watch`.
     Reads,
     /// `--offline`, on a claim whose pod is crash-looping.
     Offline,
+    /// `--include-orphans`, on the claim of a scaled-down ordinal.
+    Orphans,
     /// `--allow-debug`, on a distroless image.
     Debug,
 }
@@ -52,7 +56,9 @@ const NAMED: &[&str] = &["app", "-o", "json"];
 const SELECTED: &[&str] = &["-l", "tier=web", "-o", "json"];
 const PATH: &[&str] = &["app", "--path", "/data/visits", "-o", "json"];
 const HTTP: &[&str] = &["app", "--http", "8080/visits", "-o", "json"];
+const METRIC: &[&str] = &["app", "--metric", "visits_total", "-o", "json"];
 const OFFLINE: &[&str] = &["app", "--offline", "-o", "json"];
+const ORPHANS: &[&str] = &["app", "--include-orphans", "-o", "json"];
 const DEBUG: &[&str] = &[
     "app",
     "--path",
@@ -80,11 +86,23 @@ fn commands_needing(v: &GrantedVerb) -> Vec<Need> {
             args: NAMED,
             without: Without::Warned,
         }],
-        ("pods/exec", "create" | "get") => vec![refused(Reads, NAMED), refused(Reads, PATH)],
-        ("pods/proxy", "get") => vec![refused(Reads, HTTP)],
+        ("pods/exec", "create" | "get") => vec![
+            refused(Reads, NAMED),
+            refused(Reads, PATH),
+            refused(Offline, OFFLINE),
+            refused(Orphans, ORPHANS),
+            refused(Debug, DEBUG),
+        ],
+        ("pods/proxy", "get") => vec![refused(Reads, HTTP), refused(Reads, METRIC)],
         ("pods/ephemeralcontainers", "patch") => vec![refused(Debug, DEBUG)],
-        ("pods", "create" | "delete") => vec![refused(Offline, OFFLINE)],
-        ("pods", "watch") => vec![refused(Offline, OFFLINE), refused(Debug, DEBUG)],
+        ("pods", "create" | "delete") => {
+            vec![refused(Offline, OFFLINE), refused(Orphans, ORPHANS)]
+        }
+        ("pods", "watch") => vec![
+            refused(Offline, OFFLINE),
+            refused(Orphans, ORPHANS),
+            refused(Debug, DEBUG),
+        ],
         _ => panic!(
             "no command in the table needs {v}: add the command that does, or drop it from the Role"
         ),
@@ -224,7 +242,7 @@ async fn reads_and_watch_succeed_under_exactly_the_role() {
     let user = app_and_user(&t, "example/visits-app:1.0", "visits-reader").await;
     Grant::parse(RBAC).bind(&t, &user);
 
-    for args in [NAMED, SELECTED, PATH, HTTP] {
+    for args in [NAMED, SELECTED, PATH, HTTP, METRIC] {
         let run = as_user(&t, &user, args).await;
         assert_eq!(run.code, 0, "{args:?} under the Role: {run:?}");
         assert_eq!(counts(&run), [Some(1), Some(2)], "{args:?}: {}", run.stdout);
@@ -301,15 +319,15 @@ async fn reader_pods(t: &E2e) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn offline_under_exactly_the_role_and_refused_before_any_reader_pod() {
+async fn offline_and_orphans_under_exactly_the_role_and_refused_before_any_reader_pod() {
     let t = E2e::start().await;
     let user = app_and_user(&t, "example/visits-app:1.0", "visits-offline").await;
     // app-1 crash-loops: its claim (2 visits) can only be read by a reader pod.
     crash_loop_from(&t, "app", 1).await;
     let grant = Grant::parse(RBAC);
 
-    // Without any one step (create, delete, watch), --offline is refused before it creates a
-    // reader pod: a user who may create but not delete never leaves one behind.
+    // Without any one step (create, delete, watch, exec), --offline is refused before it
+    // creates a reader pod: a user who may create but not delete never leaves one behind.
     let probed = each_verb_is_needed(&t, &user, &grant, Group::Offline, |v| {
         let t = &t;
         async move {
@@ -318,7 +336,10 @@ async fn offline_under_exactly_the_role_and_refused_before_any_reader_pod() {
         }
     })
     .await;
-    assert_eq!(probed, 3, "create, delete and watch pods");
+    assert_eq!(
+        probed, 5,
+        "create, delete, watch pods; get, create pods/exec"
+    );
 
     let run = as_user(&t, &user, OFFLINE).await;
     assert_eq!(run.code, 0, "--offline under the Role: {run:?}");
@@ -332,6 +353,32 @@ async fn offline_under_exactly_the_role_and_refused_before_any_reader_pod() {
     let partial = as_user(&t, &user, NAMED).await;
     assert_eq!(partial.code, 3, "{partial:?}");
     assert_eq!(counts(&partial), [Some(1), None]);
+
+    // Scaled down to one pod, app-1's claim is an orphan: --include-orphans reads it through a
+    // reader pod, under the same rules.
+    t.kubectl_ok(&["scale", "statefulset", "app", "--replicas=1"]);
+    t.wait_for::<StatefulSet, _>("app", WAIT, "app scaled to one pod", |s| {
+        s.status.as_ref().is_some_and(|st| st.replicas == 1)
+    })
+    .await;
+    let probed = each_verb_is_needed(&t, &user, &grant, Group::Orphans, |v| {
+        let t = &t;
+        async move {
+            let left = reader_pods(t).await;
+            assert!(left.is_empty(), "without {v}: reader pods left: {left:?}");
+        }
+    })
+    .await;
+    assert_eq!(
+        probed, 5,
+        "create, delete, watch pods; get, create pods/exec"
+    );
+    let run = as_user(&t, &user, ORPHANS).await;
+    assert_eq!(run.code, 0, "--include-orphans under the Role: {run:?}");
+    assert_eq!(counts(&run), [Some(1), Some(2)], "{}", run.stdout);
+    let doc = run.json();
+    assert_eq!(items_of(&doc, "app")[1]["orphan"], true, "{doc:#}");
+    no_reader_pods_left(&t).await;
     t.cleanup().await;
 }
 
@@ -352,8 +399,8 @@ async fn allow_debug_under_exactly_the_role_and_refused_before_any_change() {
     let user = app_and_user(&t, "example/visits-app:1.0-distroless", "visits-debug").await;
     let grant = Grant::parse(RBAC);
 
-    // Without the patch, or the watch it waits with, --allow-debug is refused before it adds
-    // an ephemeral container (one cannot be taken back).
+    // Without the patch, the watch it waits with or the exec, --allow-debug is refused before
+    // it adds an ephemeral container (one cannot be taken back).
     let probed = each_verb_is_needed(&t, &user, &grant, Group::Debug, |v| {
         let t = &t;
         async move {
@@ -362,7 +409,10 @@ async fn allow_debug_under_exactly_the_role_and_refused_before_any_change() {
         }
     })
     .await;
-    assert_eq!(probed, 2, "patch pods/ephemeralcontainers and watch pods");
+    assert_eq!(
+        probed, 4,
+        "patch pods/ephemeralcontainers, watch pods, get and create pods/exec"
+    );
 
     let run = as_user(&t, &user, DEBUG).await;
     assert_eq!(run.code, 0, "--allow-debug under the Role: {run:?}");
