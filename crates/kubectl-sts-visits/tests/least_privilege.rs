@@ -190,6 +190,7 @@ where
                         "without {v}: {}",
                         run.stderr
                     );
+                    assert_eq!(run.json()["unread"], 0, "still reads every pod: {run:?}");
                     shown = true;
                 }
                 _ => {}
