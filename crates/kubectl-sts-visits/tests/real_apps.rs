@@ -14,20 +14,6 @@ use kube::runtime::watcher;
 use kube_sts::visits::readers::READER_RUN_LABEL;
 use sts_sim::testing::{visits_app_manifest, E2e};
 
-/// Waits until no reader pod of sts-visits is left in the test namespace.
-async fn no_reader_pods_left(t: &E2e) {
-    let api: Api<Pod> = Api::namespaced(t.client.clone(), &t.namespace);
-    kube_sts::api::wait::until(
-        api,
-        watcher::Config::default().labels(READER_RUN_LABEL),
-        WAIT,
-        "reader pods to be deleted",
-        |pods| pods.is_empty(),
-    )
-    .await
-    .expect("every reader pod is deleted");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fresh_statefulset_reads_zero_with_no_file_yet() {
     let t = E2e::start().await;

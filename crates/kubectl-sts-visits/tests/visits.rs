@@ -368,42 +368,7 @@ async fn a_crash_looping_pod_is_shown_and_the_others_are_read() {
         visit_pod(&t, &format!("app-{o}")).await;
     }
     // A partitioned canary of a crashing image: only app-2 gets it.
-    let uid2 = t
-        .api::<Pod>()
-        .get("app-2")
-        .await
-        .unwrap()
-        .metadata
-        .uid
-        .unwrap();
-    t.api::<StatefulSet>()
-        .patch(
-            "app",
-            &PatchParams::default(),
-            &Patch::Strategic(json!({"spec": {
-                "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 2}},
-                "template": {"spec": {"containers": [{"name": "app", "image": "example/visits-app:1.0-crash"}]}}
-            }})),
-        )
-        .await
-        .unwrap();
-    t.wait_for::<Pod, _>("app-2", WAIT, "app-2 crash-looping", |p| {
-        p.metadata.uid.as_deref() != Some(uid2.as_str())
-            && p.status
-                .as_ref()
-                .and_then(|s| s.container_statuses.as_ref())
-                .is_some_and(|cs| {
-                    // Crash-looping, not merely ContainerCreating on its way there.
-                    cs.iter().any(|c| {
-                        c.state
-                            .as_ref()
-                            .and_then(|s| s.waiting.as_ref())
-                            .and_then(|w| w.reason.as_deref())
-                            == Some("CrashLoopBackOff")
-                    })
-                })
-    })
-    .await;
+    crash_loop_from(&t, "app", 2).await;
 
     let run = plugin(&t, &["app", "-o", "json"]).await;
     assert_eq!(run.code, 3, "{run:?}");

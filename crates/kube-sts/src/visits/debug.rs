@@ -10,7 +10,10 @@ use kube::runtime::watcher;
 use kube::Client;
 use serde_json::json;
 
+use crate::api::access;
+
 use super::fetch::{self, ReadError};
+use super::permissions;
 
 /// Prefix of the ephemeral containers this tool adds.
 pub const DEBUG_CONTAINER: &str = "sts-visits-debug";
@@ -48,7 +51,8 @@ pub struct DebugContainer {
 }
 
 /// An ephemeral container (`image`, sleeping) that shares the process namespace of `target`:
-/// reuses a running one added by an earlier run, else adds one and waits until it runs.
+/// reuses a running one added by an earlier run, else adds one and waits until it runs,
+/// after checking that every step is allowed ([`permissions::debug`]).
 /// Ephemeral containers cannot be removed: they stay until the pod is replaced.
 pub async fn debug_container(
     client: &Client,
@@ -96,6 +100,10 @@ pub async fn debug_container(
     let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let patch = json!({"spec": {"ephemeralContainers": containers}});
     let run = async {
+        // Refused here, nothing was added: an ephemeral container cannot be taken back.
+        access::require(client, &permissions::debug(namespace, &pod_name))
+            .await
+            .map_err(|e| ReadError::from_precheck(e, namespace))?;
         api.patch_subresource(
             "ephemeralcontainers",
             &pod_name,

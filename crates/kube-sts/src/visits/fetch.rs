@@ -9,8 +9,10 @@ use std::time::Duration;
 use kube::Client;
 
 use crate::api::exec::{ExecOutput, Exit};
-use crate::api::{self, CallError};
+use crate::api::{self, access, CallError};
 use crate::error::{Error, Subject};
+
+use super::permissions;
 
 /// Why a counter could not be fetched from a pod.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +21,8 @@ pub enum ReadError {
     Forbidden {
         /// `create`, `get`, `patch`.
         verb: &'static str,
-        /// `pods/exec`, `pods/proxy`, `pods/ephemeralcontainers`, `pods`.
+        /// `pods/exec`, `pods/proxy`, `pods/ephemeralcontainers`, `pods`, or the kind a
+        /// pre-check names (`pod`).
         resource: &'static str,
         /// Namespace.
         namespace: String,
@@ -98,6 +101,19 @@ impl ReadError {
         }
     }
 
+    /// A refusal of [`access::require`] (a pre-check before a change) as a read's error.
+    pub(super) fn from_precheck(err: Error, namespace: &str) -> ReadError {
+        match err {
+            Error::Forbidden { subject, message } => ReadError::Forbidden {
+                verb: subject.verb,
+                resource: subject.kind,
+                namespace: namespace.to_string(),
+                message,
+            },
+            other => ReadError::Other(other.to_string()),
+        }
+    }
+
     fn from_call(
         err: CallError,
         verb: &'static str,
@@ -162,9 +178,34 @@ pub async fn exec(
     argv: &[&str],
     timeout: Duration,
 ) -> Result<ExecOutput, ReadError> {
-    api::exec::exec(client, namespace, pod, container, argv, timeout)
-        .await
-        .map_err(|e| ReadError::from_call(e, "create", "pods/exec", namespace))
+    let err = match api::exec::exec(client, namespace, pod, container, argv, timeout).await {
+        Ok(out) => return Ok(out),
+        Err(e) => ReadError::from_call(e, "create", "pods/exec", namespace),
+    };
+    match err {
+        ReadError::Forbidden {
+            resource,
+            namespace,
+            message,
+            ..
+        } => Err(ReadError::Forbidden {
+            verb: refused_exec_verb(client, &namespace, pod).await,
+            resource,
+            namespace,
+            message,
+        }),
+        other => Err(other),
+    }
+}
+
+/// The verb RBAC refused on `pods/exec`. An exec needs both `get` and `create`, and a refused
+/// WebSocket upgrade says only 403; SelfSubjectAccessReview says which (`create` when it
+/// cannot tell).
+async fn refused_exec_verb(client: &Client, namespace: &str, pod: &str) -> &'static str {
+    match access::require(client, &permissions::exec(namespace, Some(pod))).await {
+        Err(Error::Forbidden { subject, .. }) => subject.verb,
+        _ => "create",
+    }
 }
 
 /// `cat PATH` in the container: the file's bytes, or why not.

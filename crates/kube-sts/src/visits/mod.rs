@@ -9,6 +9,8 @@
 //!   bounded by `timeout`) through [`fetch`], [`debug`] and [`readers`], so the whole command costs about one
 //!   exec round trip; discovery adds one more (`ls` of each claim mount), `--allow-debug` one
 //!   more for images without `cat`, `--offline` a reader pod per claim whose pod is not running;
+//!   both ask first whether every step they take is allowed ([`permissions`]), so a refusal
+//!   leaves nothing behind;
 //! - [`parse`] turns what came back into a count, the plan decides what each answer means,
 //!   [`report`] holds the result and [`view`] renders it.
 
@@ -17,6 +19,7 @@ pub mod fetch;
 pub mod metrics;
 pub mod orphans;
 pub mod parse;
+pub mod permissions;
 mod plan;
 pub mod readers;
 pub mod report;

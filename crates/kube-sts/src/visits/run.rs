@@ -9,6 +9,7 @@ use futures::{stream, StreamExt};
 use k8s_openapi::api::core::v1::Service;
 use kube::api::{Api, ListParams};
 
+use crate::api::access;
 use crate::cli::target::{Scope, Target};
 use crate::error::{Error, Result, Subject};
 use crate::read;
@@ -21,7 +22,7 @@ use super::source::Source;
 use super::watching::Refresh;
 
 use super::plan::*;
-use super::{debug, fetch, readers, source, watching, Options};
+use super::{debug, fetch, permissions, readers, source, watching, Options};
 
 /// Reads the counters of the named StatefulSets (or every one selected by `-l`, or all in the
 /// namespace): one snapshot, one Service list, then concurrent reads.
@@ -32,13 +33,36 @@ pub async fn collect(target: &Target, names: &[String], opts: &Options) -> Resul
     }
     let snaps = read::snapshots_of(target, sets).await?;
     let services = list_services(target).await?;
-    let mut report = read_snapshots(target, &snaps, opts).await;
-    if let Some(services) = services {
-        for (set, snap) in report.sets.iter_mut().zip(&snaps) {
-            set.warnings.extend(headless_warning(snap, &services));
+    let (mut report, refused) = read(target, &snaps, opts).await;
+    if let Some(err) = refused {
+        return Err(err);
+    }
+    match services {
+        Some(services) => {
+            for (set, snap) in report.sets.iter_mut().zip(&snaps) {
+                set.warnings.extend(headless_warning(snap, &services));
+            }
+        }
+        None => {
+            if let Some(first) = report.sets.first_mut() {
+                first
+                    .warnings
+                    .push(services_refused(target.scope.namespace()));
+            }
         }
     }
     Ok(report)
+}
+
+/// The warning when RBAC refuses the Service list: the headless-Service check is skipped.
+fn services_refused(namespace: Option<&str>) -> String {
+    let (place, flag) = match namespace {
+        Some(ns) => (format!(" in namespace {ns:?}"), format!(" -n {ns}")),
+        None => (String::new(), " -A".to_string()),
+    };
+    format!(
+        "forbidden: cannot list services{place}: skipped the check for a headless Service; check with: kubectl auth can-i list services{flag}"
+    )
 }
 
 pub(super) fn no_statefulsets(target: &Target) -> Error {
@@ -80,8 +104,15 @@ async fn list_services(target: &Target) -> Result<Option<Vec<Service>>> {
 }
 
 /// Reads the counters of already-taken snapshots (for callers that hold their own snapshot,
-/// such as rollout's `--data-check`). Never fails as a whole: per-pod failures land in rows.
+/// such as rollout's `--data-check`). Never fails as a whole: per-pod failures land in rows
+/// (an `--offline` refused by its pre-check too).
 pub async fn read_snapshots(target: &Target, snaps: &[Snapshot], opts: &Options) -> Report {
+    read(target, snaps, opts).await.0
+}
+
+/// [`read_snapshots`], and the refusal of the `--offline` pre-check if there was one: then no
+/// reader pod was created, and the offline rows say why.
+async fn read(target: &Target, snaps: &[Snapshot], opts: &Options) -> (Report, Option<Error>) {
     let mut sets = Vec::new();
     let mut states = Vec::new();
     let mut jobs = Vec::new();
@@ -187,8 +218,18 @@ pub async fn read_snapshots(target: &Target, snaps: &[Snapshot], opts: &Options)
         }
     }
     // Offline reads of claims whose pods are not running (and of orphaned claims).
+    let mut refused = None;
     if opts.offline || opts.include_orphans {
-        let offline = offline_jobs(snaps, &report, &states, opts);
+        let mut offline = offline_jobs(snaps, &report, &states, opts);
+        if let Err(err) = may_read_offline(target, &offline).await {
+            for job in &offline {
+                let item = &mut report.sets[job.set].items[job.item];
+                let before = item.error.take().unwrap_or_default();
+                item.error = Some(format!("{before}; offline read refused: {err}"));
+            }
+            offline.clear();
+            refused = Some(err);
+        }
         for outcome in run_jobs(target, opts, offline.clone()).await {
             if let Some(job) = offline
                 .iter()
@@ -232,7 +273,27 @@ pub async fn read_snapshots(target: &Target, snaps: &[Snapshot], opts: &Options)
         ));
     }
     report.sort(opts.sort);
-    report
+    (report, refused)
+}
+
+/// Asks, before the first reader pod is created, whether every step of `--offline` is allowed
+/// in each namespace the `jobs` read in ([`permissions::offline`]).
+async fn may_read_offline(target: &Target, jobs: &[Job]) -> Result<()> {
+    let namespaces: BTreeSet<&str> = jobs
+        .iter()
+        .filter_map(|j| match &j.task {
+            Task::Offline { spec, .. } => Some(spec.namespace.as_str()),
+            _ => None,
+        })
+        .collect();
+    let needed: Vec<_> = namespaces
+        .into_iter()
+        .flat_map(permissions::offline)
+        .collect();
+    if needed.is_empty() {
+        return Ok(());
+    }
+    access::require(&target.client, &needed).await
 }
 
 async fn run_jobs(target: &Target, opts: &Options, jobs: Vec<Job>) -> Vec<Outcome> {

@@ -8,8 +8,12 @@ use std::time::Duration;
 use std::path::Path;
 use std::process::Stdio;
 
+use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
-use serde_json::Value;
+use kube::api::{Api, Patch, PatchParams};
+use kube::runtime::watcher;
+use kube_sts::visits::readers::READER_RUN_LABEL;
+use serde_json::{json, Value};
 pub use sts_sim::testing::{pod_ready, Run};
 use sts_sim::testing::{stderr, visits_app_manifest, E2e};
 
@@ -44,8 +48,13 @@ fn in_namespace<'a>(t: &'a E2e, kubeconfig: &'a Path, args: &[&'a str]) -> Vec<&
 /// Starts `kubectl-sts-visits ARGS... --kubeconfig K -n NS` in the background with stdout
 /// and stderr piped (for `--watch` and Ctrl-C).
 pub fn spawn_plugin(t: &E2e, args: &[&str]) -> tokio::process::Child {
+    spawn_plugin_as(t, &t.kubeconfig, args)
+}
+
+/// [`spawn_plugin`] with another user's kubeconfig.
+pub fn spawn_plugin_as(t: &E2e, kubeconfig: &Path, args: &[&str]) -> tokio::process::Child {
     tokio::process::Command::new(BIN)
-        .args(in_namespace(t, &t.kubeconfig, args))
+        .args(in_namespace(t, kubeconfig, args))
         .env("NO_COLOR", "1")
         .env_remove("KUBECONFIG")
         .stdout(Stdio::piped())
@@ -177,4 +186,61 @@ pub fn items_of<'a>(doc: &'a Value, sts: &str) -> Vec<&'a Value> {
         .collect();
     items.sort_by_key(|i| i["ordinal"].as_i64());
     items
+}
+
+/// Waits until no reader pod of sts-visits is left in the test namespace.
+pub async fn no_reader_pods_left(t: &E2e) {
+    let api: Api<Pod> = Api::namespaced(t.client.clone(), &t.namespace);
+    kube_sts::api::wait::until(
+        api,
+        watcher::Config::default().labels(READER_RUN_LABEL),
+        WAIT,
+        "reader pods to be deleted",
+        |pods| pods.is_empty(),
+    )
+    .await
+    .expect("every reader pod is deleted");
+}
+
+/// Makes pod `ordinal` of StatefulSet `name` (the last one) crash-loop, with a partitioned
+/// canary of a crashing image, and waits until it does: its claim keeps its data, its pod is
+/// not running.
+pub async fn crash_loop_from(t: &E2e, name: &str, ordinal: i32) {
+    let pod = format!("{name}-{ordinal}");
+    let old_uid = t
+        .api::<Pod>()
+        .get(&pod)
+        .await
+        .unwrap()
+        .metadata
+        .uid
+        .unwrap();
+    t.api::<StatefulSet>()
+        .patch(
+            name,
+            &PatchParams::default(),
+            &Patch::Strategic(json!({"spec": {
+                "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": ordinal}},
+                "template": {"spec": {"containers": [{"name": "app", "image": "example/visits-app:1.0-crash"}]}}
+            }})),
+        )
+        .await
+        .unwrap();
+    t.wait_for::<Pod, _>(&pod, WAIT, &format!("{pod} crash-looping"), |p| {
+        p.metadata.uid.as_deref() != Some(old_uid.as_str())
+            && p.status
+                .as_ref()
+                .and_then(|s| s.container_statuses.as_ref())
+                .is_some_and(|cs| {
+                    // Crash-looping, not merely ContainerCreating on its way there.
+                    cs.iter().any(|c| {
+                        c.state
+                            .as_ref()
+                            .and_then(|s| s.waiting.as_ref())
+                            .and_then(|w| w.reason.as_deref())
+                            == Some("CrashLoopBackOff")
+                    })
+                })
+    })
+    .await;
 }

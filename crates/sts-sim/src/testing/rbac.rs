@@ -16,6 +16,9 @@ pub const NAMESPACE_LABEL: &str = "kubectl-sts.io/e2e-namespace";
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grant {
     roles: Vec<Value>,
+    /// Verbs [`Grant::without`] took away, so that [`Grant::bind`] can wait on a real cluster
+    /// until they are refused.
+    removed: Vec<GrantedVerb>,
 }
 
 /// One verb of one rule of a Role or ClusterRole: the smallest piece a minimality test takes
@@ -84,18 +87,17 @@ impl Grant {
                 "an RBAC file holds Roles and ClusterRoles, not {kind}"
             );
         }
-        Grant { roles }
+        Grant {
+            roles,
+            removed: Vec::new(),
+        }
     }
 
     /// Every verb of every rule, in file order.
     pub fn verbs(&self) -> Vec<GrantedVerb> {
         let mut all = Vec::new();
         for role in &self.roles {
-            let role_name = format!(
-                "{}/{}",
-                role["kind"].as_str().unwrap_or_default(),
-                role["metadata"]["name"].as_str().unwrap_or_default()
-            );
+            let role_name = role_key(role);
             let rules = role["rules"].as_array().cloned().unwrap_or_default();
             for (index, rule) in rules.iter().enumerate() {
                 for group in strings(&rule["apiGroups"]) {
@@ -119,16 +121,11 @@ impl Grant {
     /// The same grant with one verb taken away (the rule goes when it has nothing left).
     pub fn without(&self, taken: &GrantedVerb) -> Grant {
         let mut next = self.clone();
+        next.removed.push(taken.clone());
         let role = next
             .roles
             .iter_mut()
-            .find(|r| {
-                format!(
-                    "{}/{}",
-                    r["kind"].as_str().unwrap_or_default(),
-                    r["metadata"]["name"].as_str().unwrap_or_default()
-                ) == taken.role
-            })
+            .find(|r| role_key(r) == taken.role)
             .expect("the verb's role is in the grant");
         let rules = role["rules"].as_array_mut().expect("rules");
         let rule = rules[taken.rule].clone();
@@ -162,13 +159,7 @@ impl Grant {
         let found = next
             .roles
             .iter_mut()
-            .find(|r| {
-                format!(
-                    "{}/{}",
-                    r["kind"].as_str().unwrap_or_default(),
-                    r["metadata"]["name"].as_str().unwrap_or_default()
-                ) == role
-            })
+            .find(|r| role_key(r) == role)
             .expect("the role is in the grant");
         found["rules"].as_array_mut().expect("rules").push(rule);
         next
@@ -216,7 +207,52 @@ impl Grant {
         let stream = format!("# the grant\n{}\n", text.join("\n---\n"));
         let out = t.kubectl_stdin(&["apply", "-f", "-"], &stream);
         assert!(out.status.success(), "apply the grant: {}", stderr(&out));
+        if t.sim.is_none() {
+            self.wait_effective(t, user);
+        }
     }
+
+    /// On a real cluster the authorizer sees a new rule a moment after it is written (its
+    /// informers): asks `kubectl auth can-i` as the user until every granted verb is allowed
+    /// and every removed one refused, for at most 10 s (then the test's own checks decide).
+    /// The simulator authorizes from its store, so it needs no wait.
+    fn wait_effective(&self, t: &E2e, user: &TestUser) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let expected: Vec<(GrantedVerb, bool)> = self
+            .verbs()
+            .into_iter()
+            .map(|v| (v, true))
+            .chain(self.removed.iter().cloned().map(|v| (v, false)))
+            .collect();
+        let mut pending = expected;
+        while !pending.is_empty() && std::time::Instant::now() < deadline {
+            pending.retain(|(v, allowed)| {
+                let (resource, sub) = v.resource.split_once('/').unwrap_or((&v.resource, ""));
+                let typed = if v.group.is_empty() {
+                    resource.to_string()
+                } else {
+                    format!("{resource}.{}", v.group)
+                };
+                let mut args = vec!["auth", "can-i", v.verb.as_str(), typed.as_str()];
+                let sub_flag = format!("--subresource={sub}");
+                if !sub.is_empty() {
+                    args.push(&sub_flag);
+                }
+                let answer = t.kubectl_as(user, &args);
+                let yes = String::from_utf8_lossy(&answer.stdout).trim() == "yes";
+                yes != *allowed
+            });
+        }
+    }
+}
+
+/// `Role/NAME` or `ClusterRole/NAME`, as the file names a role.
+fn role_key(role: &Value) -> String {
+    format!(
+        "{}/{}",
+        role["kind"].as_str().unwrap_or_default(),
+        role["metadata"]["name"].as_str().unwrap_or_default()
+    )
 }
 
 fn strings(v: &Value) -> Vec<String> {
