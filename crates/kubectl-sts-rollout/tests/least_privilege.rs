@@ -631,7 +631,8 @@ fn granted(resource: &str, verb: &str) -> GrantedVerb {
 }
 
 /// Starts a two-step rollout as `user` with `extra` flags, waits (on its output) until the
-/// first step has landed, takes `taken` away, and returns the finished run.
+/// first step has landed, takes `taken` away during the 15 s pause before the second (on a
+/// real cluster the re-bind waits until the authorizer sees it), and returns the finished run.
 async fn refused_after_the_first_step(
     env: &Env,
     user: &TestUser,
@@ -646,14 +647,14 @@ async fn refused_after_the_first_step(
         "--steps",
         "1,100%",
         "--pause-between",
-        "8s",
+        "15s",
         "--timeout",
         "60s",
     ];
     args.extend_from_slice(extra);
     let mut running = env.spawn_as(user, &args);
     running.wait_line("step 1/2 done").await;
-    running.wait_line("waiting 8s before step 2/2").await;
+    running.wait_line("waiting 15s before step 2/2").await;
     grant().without(taken).bind(&env.e2e, user);
     let run = running.finish().await;
     assert_eq!(run.code, 1, "{run:?}");
