@@ -516,7 +516,11 @@ fn commands_needing(v: &GrantedVerb) -> Vec<Vec<&'static str>> {
             start_with(&["--rollback-on-failure"]),
             ON_DELETE_START.to_vec(),
         ],
-        ("events", "list") => vec![START.to_vec()],
+        ("events", "list") => vec![
+            START.to_vec(),
+            vec!["web", "--partition", "2"],
+            vec!["promote", "web", "--full"],
+        ],
         ("pods/proxy", "get") => vec![
             start_with(&["--check-http", "http/healthz"]),
             start_with(&["--data-check", "--http", "8080/visits"]),
@@ -540,6 +544,13 @@ fn fingerprint(sts: &StatefulSet) -> (Option<i64>, i32, Option<String>) {
     )
 }
 
+/// Whether `args` is a run that checks its permissions before its first change.
+fn pre_checked(args: &[&str]) -> bool {
+    ["start", "resume", "promote"].contains(&args[0])
+        || args.contains(&"--partition")
+        || args.contains(&"--force")
+}
+
 /// A refusal: exit 1, one `error:` line naming `v`, a `hint:` with `kubectl auth can-i`.
 fn assert_refusal_shape(v: &GrantedVerb, args: &[&str], run: &Run) {
     assert_eq!(run.code, 1, "{args:?} without {v}: {run:?}");
@@ -555,7 +566,7 @@ fn assert_refusal_shape(v: &GrantedVerb, args: &[&str], run: &Run) {
         .find(|l| l.starts_with("hint:"))
         .unwrap_or_else(|| panic!("{args:?}: a hint line: {}", run.stderr));
     assert!(hint.contains("kubectl auth can-i"), "{args:?}: {hint}");
-    if args[0] == "start" {
+    if pre_checked(args) {
         assert!(
             errors[0].contains("checked before changing anything; nothing was changed"),
             "{args:?}: refused by the pre-check: {}",
@@ -598,6 +609,12 @@ async fn each_verb_of_the_role_is_needed_by_a_command() {
             if run.code != 0 && v.is_named_in(&run.stderr) {
                 assert_refusal_shape(v, args, &run);
                 refused_by.push(args.join(" "));
+            } else {
+                // A run that checks first asks for everything it will use: it must refuse.
+                assert!(
+                    !pre_checked(args),
+                    "{args:?} without {v} was not refused by its pre-check: {run:?}"
+                );
             }
             assert_eq!(
                 [
