@@ -52,6 +52,22 @@ impl Permission {
         self
     }
 
+    /// Exec in a pod (any pod when `pod` is `None`): a WebSocket exec, which kube-rs makes,
+    /// needs `get` and `create` on `pods/exec`.
+    pub fn exec(namespace: &str, pod: Option<&str>) -> Vec<Permission> {
+        ["get", "create"]
+            .into_iter()
+            .map(|verb| {
+                let p =
+                    Permission::new(verb, "", "pods", namespace).subresource("exec", "pods/exec");
+                match pod {
+                    Some(pod) => p.named(pod),
+                    None => p,
+                }
+            })
+            .collect()
+    }
+
     fn review(&self) -> SelfSubjectAccessReview {
         SelfSubjectAccessReview {
             spec: SelfSubjectAccessReviewSpec {

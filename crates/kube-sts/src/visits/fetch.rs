@@ -12,7 +12,6 @@ use crate::api::exec::{ExecOutput, Exit};
 use crate::api::{self, access, CallError};
 use crate::error::{Error, Subject};
 
-use super::permissions;
 
 /// Why a counter could not be fetched from a pod.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,7 +201,7 @@ pub async fn exec(
 /// WebSocket upgrade says only 403; SelfSubjectAccessReview says which (`create` when it
 /// cannot tell).
 async fn refused_exec_verb(client: &Client, namespace: &str, pod: &str) -> &'static str {
-    match access::require(client, &permissions::exec(namespace, Some(pod))).await {
+    match access::require(client, &access::Permission::exec(namespace, Some(pod))).await {
         Err(Error::Forbidden { subject, .. }) => subject.verb,
         _ => "create",
     }

@@ -6,20 +6,6 @@
 
 use crate::api::access::Permission;
 
-/// Exec in a pod: a WebSocket exec (kube-rs) needs `get` and `create` on `pods/exec`.
-pub fn exec(namespace: &str, pod: Option<&str>) -> Vec<Permission> {
-    ["get", "create"]
-        .into_iter()
-        .map(|verb| {
-            let p = Permission::new(verb, "", "pods", namespace).subresource("exec", "pods/exec");
-            match pod {
-                Some(pod) => p.named(pod),
-                None => p,
-            }
-        })
-        .collect()
-}
-
 /// Waiting on a pod's status: a watch of one pod is a LIST then a WATCH.
 fn wait_on_pods(namespace: &str) -> Vec<Permission> {
     ["list", "watch"]
@@ -36,7 +22,7 @@ pub fn offline(namespace: &str) -> Vec<Permission> {
         Permission::new("delete", "", "pods", namespace),
     ];
     all.extend(wait_on_pods(namespace));
-    all.extend(exec(namespace, None));
+    all.extend(Permission::exec(namespace, None));
     all
 }
 
@@ -47,7 +33,7 @@ pub fn debug(namespace: &str, pod: &str) -> Vec<Permission> {
         .subresource("ephemeralcontainers", "pods/ephemeralcontainers")
         .named(pod)];
     all.extend(wait_on_pods(namespace));
-    all.extend(exec(namespace, Some(pod)));
+    all.extend(Permission::exec(namespace, Some(pod)));
     all
 }
 
