@@ -51,11 +51,7 @@ pub fn run_permissions(sts: &StatefulSet, kind: RunKind, opts: &RunOptions) -> V
         match source::plan(sts, request).map(|p| p.source) {
             Ok(Source::Http(_)) => needed.push(proxy(ns)),
             Ok(Source::File(_) | Source::Discover(_)) => {
-                for verb in ["get", "create"] {
-                    needed.push(
-                        Permission::new(verb, "", "pods", ns).subresource("exec", "pods/exec"),
-                    );
-                }
+                needed.extend(Permission::exec(ns, None));
             }
             Err(_) => {}
         }
