@@ -188,6 +188,10 @@ async fn kubectl_generators_send_protobuf_and_get_objects_back() {
         "{}",
         stderr(&gone)
     );
+    // Its content went with it (kube-apiserver serves a namespace's objects by path even
+    // after the namespace is gone, so a left-over would show here).
+    let content = t.kubectl(&["get", "configmaps", "-n", &ns, "-o", "name"]);
+    assert_eq!(stdout(&content).trim(), "", "{}", stderr(&content));
     t.cleanup().await;
 }
 

@@ -343,9 +343,12 @@ impl Store {
             .as_array()
             .is_none_or(|a| a.is_empty());
         // Removal happens when the last finalizer of an object already being deleted goes.
+        // Not for a namespace: it stays Terminating until the namespace controller has
+        // deleted its content (upstream's `kubernetes` spec finalizer) and removes it.
         let deleting = current["metadata"]
             .get("deletionTimestamp")
-            .is_some_and(|v| !v.is_null());
+            .is_some_and(|v| !v.is_null())
+            && rt.plural != "namespaces";
         let next = Arc::new(next);
         if deleting && finalizers_empty {
             inner
