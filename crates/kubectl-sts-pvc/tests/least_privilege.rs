@@ -439,7 +439,8 @@ enum Shows {
     /// It fails, naming the verb and the resource (exit 1, `error:` and `hint:`).
     Refusal,
     /// An optional read: the command still succeeds, without what the verb reads. The map
-    /// leaves the reclaim policy out without PersistentVolumes.
+    /// leaves the reclaim policy out without PersistentVolumes, and a note names the refused
+    /// read.
     NoReclaimPolicy,
     /// An optional read: without events the map explains a Pending claim from the
     /// StorageClasses instead of with the provisioner's event.
@@ -544,6 +545,11 @@ async fn each_is_needed(env: &Env, user: &TestUser, full: &Grant, verbs: &[Grant
                     claim(&claims(&run), "data-web-0")["reclaimPolicy"].is_null(),
                     "without {v} no reclaim policy: {}",
                     run.stdout
+                );
+                assert!(
+                    v.is_named_in(&run.stderr),
+                    "a note names what could not be read: {}",
+                    run.stderr
                 );
             }
             Shows::NoPendingEvent => {
