@@ -285,6 +285,7 @@ async fn reads_and_prune_need_only_the_documented_rbac() {
         "{}",
         usage.stderr
     );
+    env.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -360,6 +361,7 @@ async fn resize_and_restore_need_only_the_documented_rbac() {
     let sts = env.sts_api().get("web").await.unwrap();
     assert_eq!(template_storage(&sts), "256Mi", "re-created grown");
     assert_resized(&env, &pods_before).await;
+    env.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -431,6 +433,7 @@ async fn mutating_commands_check_first_and_change_nothing_when_refused() {
         refused.stderr
     );
     assert_eq!(claims_now(&env).await, claims_before, "the orphan is kept");
+    env.cleanup().await;
 }
 
 /// How a command shows that it lacks a verb.
@@ -579,6 +582,7 @@ async fn every_verb_of_the_role_is_needed() {
         .collect();
     assert!(verbs.len() > 10, "the Role's verbs: {verbs:?}");
     each_is_needed(&env, &user, &full, &verbs).await;
+    env.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -597,4 +601,5 @@ async fn every_verb_of_the_cluster_role_and_the_opt_in_rule_is_needed() {
         "the opt-in rule is tried too: {verbs:?}"
     );
     each_is_needed(&env, &user, &full, &verbs).await;
+    env.cleanup().await;
 }

@@ -42,6 +42,12 @@ impl Env {
         }
     }
 
+    /// Removes what the test made on a real cluster: its namespace and the ClusterRoles and
+    /// ClusterRoleBindings of its grants (the simulator just stops).
+    pub async fn cleanup(self) {
+        self.e2e.cleanup().await;
+    }
+
     /// Runs `kubectl-sts-pvc --kubeconfig K -n NS ARGS...`.
     pub async fn plugin(&self, args: &[&str]) -> Run {
         self.plugin_raw(
