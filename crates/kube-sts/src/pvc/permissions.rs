@@ -69,20 +69,6 @@ pub fn prune(plans: &[PrunePlan]) -> Vec<Permission> {
     perms
 }
 
-/// `usage` (default source): an exec needs both `create` and `get` on `pods/exec` (kube-rs
-/// opens a WebSocket, which the API server authorizes as both since 1.35). Asked only after
-/// an exec was refused, to name the verb that is missing.
-pub fn exec(namespace: &str, pod: &str) -> Vec<Permission> {
-    ["create", "get"]
-        .into_iter()
-        .map(|verb| {
-            Permission::new(verb, "", "pods", namespace)
-                .subresource("exec", "pods/exec")
-                .named(pod)
-        })
-        .collect()
-}
-
 /// A permission on a cluster-scoped resource (StorageClasses): no namespace in the review or
 /// in the refusal.
 fn cluster_wide(verb: &'static str, group: &'static str, resource: &'static str) -> Permission {
@@ -238,16 +224,5 @@ mod tests {
             ]
         );
         assert!(prune(&[prune_plan("a", 0)]).is_empty());
-    }
-
-    #[test]
-    fn exec_asks_for_create_and_get_on_the_pod() {
-        assert_eq!(
-            asked(&exec("prod", "web-0")),
-            [
-                "create pods/exec web-0 -n prod",
-                "get pods/exec web-0 -n prod"
-            ]
-        );
     }
 }

@@ -13,7 +13,7 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions};
 
-use crate::api::access::require;
+use crate::api::access::{require, Permission};
 use crate::api::exec::{exec, Exit};
 use crate::api::proxy::{get_text, node_url};
 use crate::api::CallError;
@@ -212,7 +212,10 @@ async fn exec_refused(target: &Target, ns: &str, pod: &str, message: &str) -> Er
     } else {
         format!("{message}; {suggestion}")
     };
-    let subject = match require(&target.client, &permissions::exec(ns, pod)).await {
+    // `create` first: when both verbs are missing, it is the one named (as for a SPDY exec).
+    let mut asked = Permission::exec(ns, Some(pod));
+    asked.reverse();
+    let subject = match require(&target.client, &asked).await {
         Err(Error::Forbidden { subject, .. }) => subject,
         _ => Subject::object("create", "pods/exec", pod, Some(ns)),
     };

@@ -12,7 +12,6 @@ use crate::api::exec::{ExecOutput, Exit};
 use crate::api::{self, access, CallError};
 use crate::error::{Error, Subject};
 
-
 /// Why a counter could not be fetched from a pod.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadError {
