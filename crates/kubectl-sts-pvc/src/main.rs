@@ -70,7 +70,8 @@ enum Command {
     /// Delete orphaned claims (ordinals outside [start, start+replicas)).
     ///
     /// Without --yes this only prints what it would delete. Never touches in-range claims and
-    /// refuses while the StatefulSet is scaling.
+    /// refuses while the StatefulSet is scaling. With --yes it first asks the API server
+    /// whether it may delete the claims, and refused there deletes none.
     Prune {
         /// StatefulSets (default: all in the namespace).
         #[arg(value_name = "NAME")]
@@ -87,8 +88,10 @@ enum Command {
     },
     /// Grow every claim of one volumeClaimTemplate, and the template itself.
     ///
-    /// Checks first (StorageClass allows expansion, size larger, every claim Bound), writes a
-    /// backup of the StatefulSet, patches the claims and waits for the new capacity, then
+    /// Checks first (StorageClass allows expansion, size larger, every claim Bound, and each
+    /// permission the steps need, asked with SelfSubjectAccessReview: refused, it changes
+    /// nothing), writes a backup of the StatefulSet, patches the claims and waits for the new
+    /// capacity, then
     /// deletes the StatefulSet with propagationPolicy=Orphan and re-creates it with the new
     /// template size: pods keep running and are adopted unchanged. If interrupted, run the same
     /// command again (or `restore --from BACKUP`) to finish.

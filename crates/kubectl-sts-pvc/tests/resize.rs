@@ -2,49 +2,7 @@
 
 mod common;
 
-use common::{sts_manifest, Env};
-use k8s_openapi::api::core::v1::PersistentVolumeClaim;
-use sts_sim::testing::{storage_request, template_storage};
-
-/// Resizes web's `data` claims to 256Mi.
-const RESIZE_WEB: [&str; 8] = [
-    "resize",
-    "web",
-    "--template",
-    "data",
-    "--size",
-    "256Mi",
-    "--timeout",
-    "60s",
-];
-
-fn storage(pvc: &PersistentVolumeClaim) -> (String, String) {
-    let req = storage_request(pvc.spec.as_ref());
-    let cap = pvc.status.as_ref().unwrap().capacity.as_ref().unwrap()["storage"]
-        .0
-        .clone();
-    (req, cap)
-}
-
-async fn assert_resized(env: &Env, pods_before: &[(String, String)]) {
-    let sts = env.sts_api().get("web").await.unwrap();
-    assert_eq!(template_storage(&sts), "256Mi");
-    for i in 0..3 {
-        let pvc = env.pvc_api().get(&format!("data-web-{i}")).await.unwrap();
-        assert_eq!(storage(&pvc), ("256Mi".to_string(), "256Mi".to_string()));
-    }
-    assert_eq!(env.pod_uids().await, pods_before, "no pod was restarted");
-    let uid = sts.metadata.uid.unwrap();
-    for pod in env.pod_api().list(&Default::default()).await.unwrap().items {
-        let owner = pod.metadata.owner_references.unwrap_or_default();
-        assert!(
-            owner
-                .iter()
-                .any(|o| o.uid == uid && o.controller == Some(true)),
-            "adopted"
-        );
-    }
-}
+use common::{assert_resized, sts_manifest, Env, RESIZE_WEB};
 
 #[tokio::test]
 async fn resize_end_to_end() {

@@ -147,6 +147,10 @@ pub struct ClaimsReport {
     pub summary: ClaimsSummary,
     /// Rows ordered by ordinal, then template order.
     pub claims: Vec<ClaimRow>,
+    /// What the map leaves out because RBAC refused an optional read (notes for stderr, not
+    /// part of the document).
+    #[serde(skip)]
+    pub unread: Vec<String>,
 }
 
 fn storage_of(
@@ -337,8 +341,28 @@ pub fn claim_map(snap: &Snapshot) -> ClaimsReport {
         templates: templates.iter().map(|t| t.to_string()).collect(),
         retention: RetentionPolicy::of(&snap.statefulset),
         summary: summarize(&rows),
+        unread: unread(snap, &rows),
         claims: rows,
     }
+}
+
+/// The optional reads RBAC refused and what the map leaves out without them, worded as a
+/// refusal (`cannot list persistentvolumes`) so that the note names the missing permission.
+fn unread(snap: &Snapshot, rows: &[ClaimRow]) -> Vec<String> {
+    let mut notes = Vec::new();
+    if snap.volumes.is_none() && rows.iter().any(|r| r.volume.is_some()) {
+        notes.push(
+            "cannot list persistentvolumes (forbidden): the volumes' reclaim policies are not shown"
+                .to_string(),
+        );
+    }
+    if snap.storage_classes.is_none() && rows.iter().any(|r| r.pending.is_some()) {
+        notes.push(
+            "cannot list storageclasses (forbidden): Pending claims are not checked against their StorageClass"
+                .to_string(),
+        );
+    }
+    notes
 }
 
 fn summarize(rows: &[ClaimRow]) -> ClaimsSummary {
@@ -566,6 +590,27 @@ mod tests {
         assert_eq!(
             pending_reason(&snap, &snap.claims[0]).reason,
             "NoStorageClass"
+        );
+    }
+
+    #[test]
+    fn refused_optional_reads_are_named() {
+        let mut snap = snapshot(1, 0, &["data"], 0..1);
+        assert!(claim_map(&snap).unread.is_empty(), "everything was read");
+        snap.volumes = None;
+        assert_eq!(
+            claim_map(&snap).unread,
+            ["cannot list persistentvolumes (forbidden): the volumes' reclaim policies are not shown"]
+        );
+        snap.storage_classes = None;
+        assert_eq!(claim_map(&snap).unread.len(), 1, "no claim is Pending");
+        snap.claims[0] = claim("data", "web", 0, "Pending");
+        let notes = claim_map(&snap).unread;
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.starts_with("cannot list storageclasses (forbidden)")),
+            "{notes:?}"
         );
     }
 

@@ -71,6 +71,15 @@ pub fn map(
         return Ok((printed, Outcome::Done));
     }
     printed.stdout = view::claims(reports, out, all_namespaces, orphans_only)?;
+    let mut notes: Vec<&str> = reports
+        .iter()
+        .flat_map(|r| r.unread.iter().map(String::as_str))
+        .collect();
+    notes.sort();
+    notes.dedup();
+    for note in notes {
+        printed.err(&format!("note: {note}"));
+    }
     let orphaned = reports
         .iter()
         .any(|r| r.claims.iter().any(|c| c.state == ClaimState::Orphaned));
@@ -189,6 +198,30 @@ mod tests {
 
     fn settings(format: OutputFormat) -> OutputSettings {
         OutputSettings::plain(format)
+    }
+
+    #[test]
+    fn refused_optional_reads_are_noted_once_on_stderr() {
+        let mut snap = snapshot(2, 0, &["data"], 0..2);
+        snap.volumes = None;
+        let reports = [claim_map(&snap), claim_map(&snap)];
+        let (printed, _) = map(
+            &reports,
+            &settings(OutputFormat::Json),
+            Some("default"),
+            false,
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            printed.stderr,
+            "note: cannot list persistentvolumes (forbidden): the volumes' reclaim policies are not shown\n"
+        );
+        assert!(
+            !printed.stdout.contains("cannot list"),
+            "{}",
+            printed.stdout
+        );
     }
 
     #[test]

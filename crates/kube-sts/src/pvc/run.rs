@@ -13,12 +13,14 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions};
 
+use crate::api::access::{require, Permission};
 use crate::api::exec::{exec, Exit};
 use crate::api::proxy::{get_text, node_url};
 use crate::api::CallError;
 use crate::cli::target::Target;
 use crate::error::{Error, Result, Subject};
 use crate::pvc::claims::{claim_map, ClaimsReport};
+use crate::pvc::permissions;
 use crate::pvc::prune::{plan_prune, PrunePlan, PruneStep};
 use crate::pvc::retention::{policy_patch, retention_report, RetentionPolicy, RetentionReport};
 use crate::pvc::usage::{
@@ -68,6 +70,7 @@ pub async fn prune(
         .map(|s| plan_prune(s, ordinals))
         .collect::<Result<Vec<_>>>()?;
     if execute {
+        require(&target.client, &permissions::prune(&plans)).await?;
         for plan in &plans {
             execute_prune(target, plan, &mut on_deleted).await?;
         }
@@ -185,15 +188,7 @@ async fn df_in_pod(
         Ok(output) => output,
         Err(err) => {
             if let Some(message) = err.forbidden_message() {
-                let message = if message.is_empty() {
-                    "exec into the pod was refused; try --source kubelet if you may read nodes/proxy"
-                } else {
-                    message
-                };
-                return Err(Error::Forbidden {
-                    subject: Subject::object("create", "pods/exec", &t.pod, Some(ns)),
-                    message: message.into(),
-                });
+                return Err(exec_refused(target, ns, &t.pod, message).await);
             }
             return Ok(Err(match err {
                 CallError::Timeout(timeout) => no_answer(timeout),
@@ -206,6 +201,25 @@ async fn df_in_pod(
         return Ok(Err(format!("df failed: {}", output.detail())));
     }
     Ok(parse_df(&String::from_utf8_lossy(&output.stdout)))
+}
+
+/// The error for a refused exec into `pod`. A refused WebSocket upgrade carries no message, so
+/// the verb that is missing (`get` or `create` on pods/exec) is asked with a review.
+async fn exec_refused(target: &Target, ns: &str, pod: &str, message: &str) -> Error {
+    let suggestion = "try --source kubelet if you may get nodes/proxy";
+    let message = if message.is_empty() {
+        format!("exec into the pod was refused; {suggestion}")
+    } else {
+        format!("{message}; {suggestion}")
+    };
+    // `create` first: when both verbs are missing, it is the one named (as for a SPDY exec).
+    let mut asked = Permission::exec(ns, Some(pod));
+    asked.reverse();
+    let subject = match require(&target.client, &asked).await {
+        Err(Error::Forbidden { subject, .. }) => subject,
+        _ => Subject::object("create", "pods/exec", pod, Some(ns)),
+    };
+    Error::Forbidden { subject, message }
 }
 
 /// The kubelet's stats summary of `node`, or why a row on that node has no numbers: a

@@ -13,8 +13,8 @@ use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::wait::await_condition;
 use kube::runtime::watcher;
 use serde_json::{json, Value};
-use sts_sim::testing::E2e;
 pub use sts_sim::testing::Run;
+use sts_sim::testing::{storage_request, template_storage, E2e};
 
 /// One test's cluster and namespace (the shared `sts_sim::testing` harness) plus a backup
 /// directory for `resize`.
@@ -40,6 +40,12 @@ impl Env {
             backups: tempfile::tempdir().unwrap(),
             e2e,
         }
+    }
+
+    /// Removes what the test made on a real cluster: its namespace and the ClusterRoles and
+    /// ClusterRoleBindings of its grants (the simulator just stops).
+    pub async fn cleanup(self) {
+        self.e2e.cleanup().await;
     }
 
     /// Runs `kubectl-sts-pvc --kubeconfig K -n NS ARGS...`.
@@ -213,4 +219,47 @@ pub fn with(mut manifest: Value, pointer: &str, value: Value) -> Value {
         .expect("parent exists")
         .insert(key.to_string(), value);
     manifest
+}
+
+/// Resizes web's `data` claims to 256Mi.
+pub const RESIZE_WEB: [&str; 8] = [
+    "resize",
+    "web",
+    "--template",
+    "data",
+    "--size",
+    "256Mi",
+    "--timeout",
+    "60s",
+];
+
+/// A claim's (requested, capacity) storage.
+pub fn storage(pvc: &PersistentVolumeClaim) -> (String, String) {
+    let req = storage_request(pvc.spec.as_ref());
+    let cap = pvc.status.as_ref().unwrap().capacity.as_ref().unwrap()["storage"]
+        .0
+        .clone();
+    (req, cap)
+}
+
+/// Asserts that web's three `data` claims and its template are at 256Mi, that no pod was
+/// restarted, and that the StatefulSet controls every pod.
+pub async fn assert_resized(env: &Env, pods_before: &[(String, String)]) {
+    let sts = env.sts_api().get("web").await.unwrap();
+    assert_eq!(template_storage(&sts), "256Mi");
+    for i in 0..3 {
+        let pvc = env.pvc_api().get(&format!("data-web-{i}")).await.unwrap();
+        assert_eq!(storage(&pvc), ("256Mi".to_string(), "256Mi".to_string()));
+    }
+    assert_eq!(env.pod_uids().await, pods_before, "no pod was restarted");
+    let uid = sts.metadata.uid.unwrap();
+    for pod in env.pod_api().list(&Default::default()).await.unwrap().items {
+        let owner = pod.metadata.owner_references.unwrap_or_default();
+        assert!(
+            owner
+                .iter()
+                .any(|o| o.uid == uid && o.controller == Some(true)),
+            "adopted"
+        );
+    }
 }

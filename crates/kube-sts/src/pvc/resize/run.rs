@@ -1,5 +1,7 @@
 //! The driver of `resize` and `restore`: carries out a [`ResizePlan`] against the API.
 //!
+//! 0. Every permission the run will use is checked first (SelfSubjectAccessReview): refused
+//!    there, nothing is written or changed. A dry run does not ask.
 //! 1. A [`Backup`] of the StatefulSet (and the pod UIDs) is written before anything changes.
 //! 2. Every claim is patched, then one watch waits until each reports the new capacity.
 //! 3. The StatefulSet is deleted with `propagationPolicy=Orphan` (pods keep running) and
@@ -19,11 +21,13 @@ use kube::api::{
 };
 use kube::runtime::watcher;
 
+use crate::api::access::require;
 use crate::api::wait;
 use crate::cli::target::Target;
 use crate::error::{Error, Result, Subject};
 use crate::k8s::owners;
 use crate::k8s::quantity::{format_bytes, parse_bytes};
+use crate::pvc::permissions::{self, SetSteps};
 use crate::pvc::resize::backup::{latest_backup, read_backup, write_backup, Backup};
 use crate::pvc::resize::plan::{plan_resize, recreated_statefulset, PodIdentity, ResizePlan};
 use crate::read;
@@ -131,6 +135,11 @@ pub async fn restore(
             if opts.dry_run {
                 return Ok(ResizeOutcome::Planned(plan));
             }
+            let steps = SetSteps {
+                delete: false,
+                create: true,
+            };
+            require(&target.client, &permissions::resize(&plan, steps)).await?;
             expand_claims(target, &plan, opts, say).await?;
             create(target, &backup, path, say).await?;
             let pods = verify(target, &plan, opts).await?;
@@ -148,6 +157,11 @@ pub async fn restore(
             if opts.dry_run {
                 return Ok(ResizeOutcome::Planned(plan));
             }
+            let steps = SetSteps {
+                delete: false,
+                create: false,
+            };
+            require(&target.client, &permissions::resize(&plan, steps)).await?;
             expand_claims(target, &plan, opts, say).await?;
             let pods = verify(target, &plan, opts).await?;
             Ok(ResizeOutcome::Done {
@@ -189,6 +203,11 @@ async fn run(
     if plan.is_noop() {
         return Ok(ResizeOutcome::NothingToDo(plan));
     }
+    require(
+        &target.client,
+        &permissions::resize(&plan, SetSteps::of(&plan)),
+    )
+    .await?;
     let backup_path = match backup {
         Some(path) => {
             plan.pods = read_backup(&path)?.pods;
