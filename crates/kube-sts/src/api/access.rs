@@ -68,6 +68,14 @@ impl Permission {
             .collect()
     }
 
+    /// `verb resource[/subresource]` as RBAC spells it (`create pods/exec`).
+    pub fn request(&self) -> String {
+        match self.subresource {
+            "" => format!("{} {}", self.subject.verb, self.resource),
+            sub => format!("{} {}/{sub}", self.subject.verb, self.resource),
+        }
+    }
+
     fn review(&self) -> SelfSubjectAccessReview {
         SelfSubjectAccessReview {
             spec: SelfSubjectAccessReviewSpec {
@@ -206,6 +214,19 @@ mod tests {
             .hint()
             .unwrap()
             .contains("kubectl auth can-i patch persistentvolumeclaim -n prod"));
+    }
+
+    #[test]
+    fn a_request_is_spelled_as_rbac_spells_it() {
+        let names: Vec<String> = perms().iter().map(Permission::request).collect();
+        assert_eq!(
+            names,
+            [
+                "delete statefulsets",
+                "patch persistentvolumeclaims",
+                "create pods/exec"
+            ]
+        );
     }
 
     #[test]

@@ -111,11 +111,7 @@ mod tests {
         perms
             .iter()
             .map(|p| {
-                let resource = match p.subresource {
-                    "" => p.resource.to_string(),
-                    sub => format!("{}/{sub}", p.resource),
-                };
-                let mut line = format!("{} {resource}", p.subject.verb);
+                let mut line = p.request();
                 if let Some(name) = &p.subject.name {
                     line.push_str(&format!(" {name}"));
                 }

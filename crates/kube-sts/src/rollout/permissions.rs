@@ -80,14 +80,7 @@ mod tests {
     fn names(sts: &StatefulSet, kind: RunKind, opts: &RunOptions) -> Vec<String> {
         run_permissions(sts, kind, opts)
             .iter()
-            .map(|p| {
-                let sub = if p.subresource.is_empty() {
-                    String::new()
-                } else {
-                    format!("/{}", p.subresource)
-                };
-                format!("{} {}{sub}", p.subject.verb, p.resource)
-            })
+            .map(Permission::request)
             .collect()
     }
 

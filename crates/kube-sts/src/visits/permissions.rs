@@ -42,16 +42,7 @@ mod tests {
     use super::*;
 
     fn named(perms: &[Permission]) -> Vec<String> {
-        perms
-            .iter()
-            .map(|p| {
-                let resource = match p.subresource {
-                    "" => p.resource.to_string(),
-                    sub => format!("{}/{sub}", p.resource),
-                };
-                format!("{} {resource}", p.subject.verb)
-            })
-            .collect()
+        perms.iter().map(Permission::request).collect()
     }
 
     #[test]

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::wake::wait_for_change;
 use crate::machinery::resources::{PDBS, PODS, STATEFULSETS};
 use crate::machinery::store::{now_rfc3339, Event};
 use crate::machinery::{api, pdb};
@@ -84,10 +83,5 @@ pub fn pass(state: &State) {
 
 /// Runs the controller until the runtime stops.
 pub async fn run(state: SharedState) {
-    let mut rx = state.store.subscribe();
-    loop {
-        state.faults.wait_unpaused().await;
-        pass(&state);
-        wait_for_change(&mut rx, relevant, None).await;
-    }
+    super::wake::pass_on_changes(state, relevant, pass).await;
 }

@@ -13,7 +13,6 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 
 use super::objects::{has_finalizer, is_deleting, meta, pod_claims, pod_finished, pod_node};
-use super::wake::wait_for_change;
 use crate::machinery::api::{DeleteOptions, FOREGROUND, PVC_PROTECTION, PV_PROTECTION};
 use crate::machinery::resources::{ResourceType, EVENTS, PODS, PVCS, PVS};
 use crate::machinery::store::{Event, Obj};
@@ -261,12 +260,7 @@ fn relevant(ev: &Event) -> bool {
 
 /// Runs the garbage collector and protection controllers until the runtime stops.
 pub async fn run(state: SharedState) {
-    let mut rx = state.store.subscribe();
-    loop {
-        state.faults.wait_unpaused().await;
-        pass(&state);
-        wait_for_change(&mut rx, relevant, None).await;
-    }
+    super::wake::pass_on_changes(state, relevant, pass).await;
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 
 use serde_json::json;
 
-use super::wake::wait_for_change;
 use crate::apiserver::errors::ApiError;
 use crate::machinery::api::DeleteOptions;
 use crate::machinery::resources::NAMESPACES;
@@ -79,10 +78,5 @@ pub fn pass(state: &State) {
 
 /// Runs the controller until the runtime stops.
 pub async fn run(state: SharedState) {
-    let mut rx = state.store.subscribe();
-    loop {
-        state.faults.wait_unpaused().await;
-        pass(&state);
-        wait_for_change(&mut rx, relevant, None).await;
-    }
+    super::wake::pass_on_changes(state, relevant, pass).await;
 }

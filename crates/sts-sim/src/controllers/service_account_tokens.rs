@@ -7,7 +7,6 @@
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use super::wake::wait_for_change;
 use crate::apiserver::auth::authn::UserInfo;
 use crate::machinery::api;
 use crate::machinery::resources::{SECRETS, SERVICEACCOUNTS};
@@ -104,10 +103,5 @@ pub fn authenticate(state: &State, bearer: &str) -> Option<UserInfo> {
 
 /// Runs the controller until the runtime stops.
 pub async fn run(state: SharedState) {
-    let mut rx = state.store.subscribe();
-    loop {
-        state.faults.wait_unpaused().await;
-        pass(&state);
-        wait_for_change(&mut rx, relevant, None).await;
-    }
+    super::wake::pass_on_changes(state, relevant, pass).await;
 }

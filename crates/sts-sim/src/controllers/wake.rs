@@ -7,6 +7,22 @@ use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use crate::machinery::store::Event;
+use crate::state::{SharedState, State};
+
+/// Runs a stateless controller until the runtime stops: one `pass` now, and one after each
+/// burst of relevant store events (never while the faults pause controllers).
+pub(crate) async fn pass_on_changes(
+    state: SharedState,
+    relevant: fn(&Event) -> bool,
+    pass: fn(&State),
+) {
+    let mut rx = state.store.subscribe();
+    loop {
+        state.faults.wait_unpaused().await;
+        pass(&state);
+        wait_for_change(&mut rx, relevant, None).await;
+    }
+}
 
 /// Waits until a relevant store event arrives (or `deadline` passes), then drains the
 /// burst that follows so one pass handles it all. A lagging receiver counts as a change.
