@@ -264,8 +264,8 @@ async fn a_websocket_exec_needs_get_and_create_on_pods_exec() {
 }
 
 /// A ServiceAccount's token Secret is filled by the tokens controller, and that token is the
-/// ServiceAccount (`system:serviceaccount:NS:NAME`, in the group `system:serviceaccounts:NS`),
-/// bound by a Group or a ServiceAccount subject; deleting the account
+/// ServiceAccount (`system:serviceaccount:NS:NAME`, in the group `system:serviceaccounts:NS`, as
+/// `kubectl auth whoami` shows), bound by a Group or a ServiceAccount subject; deleting the account
 /// revokes its token (401). This is how the least-privilege tests' users work on a real cluster.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_account_token_is_the_service_account() {
@@ -273,6 +273,26 @@ async fn a_service_account_token_is_the_service_account() {
     let ns = e2e.namespace.clone();
     let bot = e2e.service_account_user("bot").await;
     assert_eq!(bot.name, format!("system:serviceaccount:{ns}:bot"));
+    // `kubectl auth whoami` (a SelfSubjectReview, in protobuf) names the account and its groups.
+    let whoami = e2e.kubectl_as(&bot, &["auth", "whoami", "-o", "json"]);
+    assert!(whoami.status.success(), "{}", stderr(&whoami));
+    let review: serde_json::Value = serde_json::from_slice(&whoami.stdout).expect("json");
+    let info = &review["status"]["userInfo"];
+    assert_eq!(info["username"], bot.name.as_str(), "{review}");
+    let groups: Vec<&str> = info["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .filter_map(|g| g.as_str())
+        .collect();
+    let own_group = format!("system:serviceaccounts:{ns}");
+    for group in [
+        "system:serviceaccounts",
+        own_group.as_str(),
+        "system:authenticated",
+    ] {
+        assert!(groups.contains(&group), "{group} in {groups:?}");
+    }
     let refused = e2e.kubectl_as(&bot, &["get", "pods"]);
     assert!(
         stderr(&refused).contains(&format!("User \"{}\" cannot list", bot.name)),

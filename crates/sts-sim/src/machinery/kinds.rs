@@ -404,6 +404,8 @@ mod properties {
             }
             let _ = crate::apiserver::auth::authz::review(&crate::machinery::resources::SELFSUBJECTACCESSREVIEWS, "u", obj.clone());
             let _ = crate::apiserver::auth::authz::review(&crate::machinery::resources::SELFSUBJECTRULESREVIEWS, "u", obj.clone());
+            let who = crate::apiserver::auth::authn::UserInfo::authenticated("u", "", &[]);
+            let _ = crate::apiserver::auth::authz::who_am_i(&crate::machinery::resources::SELFSUBJECTREVIEWS, &who, obj.clone());
             let _ = crate::machinery::pdb::compute(&obj, &[&old], None);
         }
     }

@@ -278,6 +278,17 @@ pub static SELFSUBJECTACCESSREVIEWS: ResourceType = rt!(
     [],
     []
 );
+/// SelfSubjectReviews (`kubectl auth whoami`; create only, answered, never stored).
+pub static SELFSUBJECTREVIEWS: ResourceType = rt!(
+    "authentication.k8s.io",
+    "selfsubjectreviews",
+    "selfsubjectreview",
+    "SelfSubjectReview",
+    false,
+    [],
+    [],
+    []
+);
 /// SelfSubjectRulesReviews (create only; answered, never stored).
 pub static SELFSUBJECTRULESREVIEWS: ResourceType = rt!(
     "authorization.k8s.io",
@@ -313,6 +324,7 @@ pub static ALL: &[&ResourceType] = &[
     &CLUSTERROLEBINDINGS,
     &SELFSUBJECTACCESSREVIEWS,
     &SELFSUBJECTRULESREVIEWS,
+    &SELFSUBJECTREVIEWS,
 ];
 
 /// The groups served under `/apis`, with their one version.
@@ -322,11 +334,12 @@ pub static GROUPS: &[&str] = &[
     "policy",
     "rbac.authorization.k8s.io",
     "authorization.k8s.io",
+    "authentication.k8s.io",
 ];
 
 /// Whether a type only answers a POST (reviews): nothing is stored, listed or watched.
 pub fn create_only(rt: &ResourceType) -> bool {
-    rt.group == "authorization.k8s.io"
+    rt.group == "authorization.k8s.io" || rt.group == "authentication.k8s.io"
 }
 
 /// Finds a type by group and plural.

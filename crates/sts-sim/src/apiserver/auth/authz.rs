@@ -101,6 +101,32 @@ pub fn review(rt: &ResourceType, user: &str, body: Value) -> Result<Value, ApiEr
     )
 }
 
+/// Answers a SelfSubjectReview (`kubectl auth whoami`): the request's own user as the
+/// authenticator (and impersonation) made it.
+pub fn who_am_i(
+    rt: &ResourceType,
+    user: &crate::apiserver::auth::authn::UserInfo,
+    mut body: Value,
+) -> Result<Value, ApiError> {
+    if !body.is_object() {
+        return Err(ApiError::bad_request(
+            "the body of the request was not a JSON object",
+        ));
+    }
+    let mut info = json!({"username": user.name, "groups": user.groups});
+    if !user.uid.is_empty() {
+        info["uid"] = json!(user.uid);
+    }
+    body["apiVersion"] = json!(rt.api_version());
+    body["kind"] = json!(rt.kind);
+    if !body["metadata"].is_object() {
+        body["metadata"] = json!({});
+    }
+    body["metadata"]["creationTimestamp"] = Value::Null;
+    body["status"] = json!({"userInfo": info});
+    Ok(body)
+}
+
 /// Answers a review with the given authorizer (`decide`) and rules lister (`rules`, by
 /// namespace), so access reviews tell what requests meet.
 pub fn review_with(
@@ -140,6 +166,30 @@ pub fn review_with(
 mod tests {
     use super::*;
     use crate::machinery::resources::{SELFSUBJECTACCESSREVIEWS, SELFSUBJECTRULESREVIEWS};
+
+    #[test]
+    fn who_am_i_answers_with_the_request_user() {
+        use crate::apiserver::auth::authn::UserInfo;
+        use crate::machinery::resources::SELFSUBJECTREVIEWS;
+        let bot = UserInfo::authenticated("system:serviceaccount:d:bot", "u1", &["g".into()]);
+        let r = who_am_i(&SELFSUBJECTREVIEWS, &bot, json!({})).unwrap();
+        assert_eq!(r["apiVersion"], "authentication.k8s.io/v1");
+        assert_eq!(
+            r["status"]["userInfo"]["username"],
+            "system:serviceaccount:d:bot"
+        );
+        assert_eq!(r["status"]["userInfo"]["uid"], "u1");
+        assert_eq!(
+            r["status"]["userInfo"]["groups"],
+            json!(["g", "system:authenticated"])
+        );
+        assert_eq!(
+            who_am_i(&SELFSUBJECTREVIEWS, &bot, json!([]))
+                .unwrap_err()
+                .code,
+            400
+        );
+    }
 
     #[test]
     fn access_reviews_are_allowed_and_checked() {

@@ -2,7 +2,7 @@
 //! k8s-openapi type whose `schemars` schema describes it. Extend it when sts-sim serves a
 //! new kind; group-versions sts-sim does not serve are left out of the documents.
 
-use k8s_openapi::api::{apps, authorization, core, policy, rbac, storage};
+use k8s_openapi::api::{apps, authentication, authorization, core, policy, rbac, storage};
 use schemars::{JsonSchema, SchemaGenerator};
 
 /// One kind with a generated schema.
@@ -55,6 +55,7 @@ pub static KINDS: &[KindSchema] = &[
     row::<rbac::v1::ClusterRoleBinding>(),
     row::<authorization::v1::SelfSubjectAccessReview>(),
     row::<authorization::v1::SelfSubjectRulesReview>(),
+    row::<authentication::v1::SelfSubjectReview>(),
     row::<policy::v1::PodDisruptionBudget>(),
     row::<policy::v1::Eviction>(),
 ];

@@ -6,6 +6,7 @@
 //! into [`json`]; this module holds the conversion trait, the messages whose JSON
 //! form is not an object (times, quantities, int-or-string, raw JSON), and the kind table.
 
+mod authentication;
 pub mod http;
 mod json;
 
@@ -442,6 +443,7 @@ kinds! {
     "rbac.authorization.k8s.io/v1", "ClusterRoleBindingList" => k8s_pb::api::rbac::v1::ClusterRoleBindingList;
     "authorization.k8s.io/v1", "SelfSubjectAccessReview" => k8s_pb::api::authorization::v1::SelfSubjectAccessReview;
     "authorization.k8s.io/v1", "SelfSubjectRulesReview" => k8s_pb::api::authorization::v1::SelfSubjectRulesReview;
+    "authentication.k8s.io/v1", "SelfSubjectReview" => k8s_pb::api::authentication::v1::SelfSubjectReview;
 }
 
 /// Plain (non-pointer) `omitempty` integers of the served kinds: Go writes them to

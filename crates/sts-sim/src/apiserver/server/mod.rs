@@ -595,6 +595,14 @@ impl Ctx {
                     rt.qualified()
                 )));
             }
+            if rt.kind == "SelfSubjectReview" {
+                let review = crate::apiserver::auth::authz::who_am_i(
+                    rt,
+                    &self.user,
+                    parse_json(&self.body)?,
+                )?;
+                return Ok(json_response(StatusCode::CREATED, &review));
+            }
             let review = crate::apiserver::auth::authz::review_with(
                 rt,
                 &|attrs| crate::apiserver::auth::rbac::authorize(st, &self.user, attrs),
