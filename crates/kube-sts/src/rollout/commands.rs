@@ -10,8 +10,9 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use serde_json::Value;
 
+use super::calls;
 use super::data_sources::SavedDataCheck;
-use super::driver::{self, Checks, Driver, Stop};
+use super::driver::{self, Checks, Driver};
 use super::events::{Progress, Reporter};
 use super::history;
 use super::model::{self, Revision, StrategyKind};
@@ -21,6 +22,7 @@ use super::plan::{self, HttpCheck, Plan, StepOptions, StepSpec};
 pub use super::reads::{diff, history, status, watch_status};
 use super::run::{drive, undo_with};
 use super::state::{RolloutState, STATE_ANNOTATION};
+use super::stop::Stop;
 use super::view;
 use crate::cli::target::Target;
 use crate::error::{Error, Result, Subject};
@@ -391,7 +393,7 @@ pub async fn set_partition(
         return Ok(Outcome::Planned);
     }
     if opts.no_wait {
-        driver::patch_sts(&ctx.api, name, &ctx.namespace, &ops)
+        calls::patch_sts(&ctx.api, name, &ctx.namespace, &ops)
             .await
             .map_err(Error::from)?;
         ctx.say(format!(
@@ -544,7 +546,7 @@ pub async fn pause(
         ctx.say("dry run: nothing was changed");
         return Ok(Outcome::Planned);
     }
-    driver::patch_sts(&ctx.api, name, &ctx.namespace, &ops)
+    calls::patch_sts(&ctx.api, name, &ctx.namespace, &ops)
         .await
         .map_err(Error::from)?;
     ctx.say(format!("statefulset.apps/{name} paused"));
@@ -786,7 +788,7 @@ pub async fn undo(
     if !force {
         let ops = undo_ops(&sts, &rev, false);
         if !ops.is_empty() {
-            driver::patch_sts(&ctx.api, name, &ctx.namespace, &ops)
+            calls::patch_sts(&ctx.api, name, &ctx.namespace, &ops)
                 .await
                 .map_err(Error::from)?;
         }

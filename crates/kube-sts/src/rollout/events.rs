@@ -2,7 +2,7 @@
 //! these through a [`Reporter`] and never print; [`super::view`] turns them into lines and
 //! spinners.
 
-use super::driver::PodPhase;
+use super::progress::PodPhase;
 
 /// One thing a run has to tell the user.
 #[derive(Debug, Clone, PartialEq, Eq)]

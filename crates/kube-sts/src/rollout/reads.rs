@@ -9,11 +9,12 @@ use k8s_openapi::api::core::v1::Service;
 use kube::api::{Api, ListParams};
 
 use super::commands::Ctx;
-use super::driver::{self, Checks, Driver, Stop};
+use super::driver::{self, Checks, Driver};
 use super::events::silent;
 use super::history::{self, HistoryRow};
 use super::model;
 use super::status::{self, Extras, RolloutStatus};
+use super::stop::Stop;
 use super::view;
 use crate::cli::target::Target;
 use crate::error::Result;

@@ -11,7 +11,7 @@ use kube::api::{Api, DeleteParams, Preconditions};
 use serde_json::Value;
 
 use super::commands::{state_ops, stuck_pods, undo_ops, Ctx, Outcome, RunOptions};
-use super::driver::{self, Checks, Driver, Stop};
+use super::driver::{self, Checks, Driver};
 use super::events::Progress;
 use super::history;
 use super::model::{self, Revision, StrategyKind};
@@ -19,6 +19,7 @@ use super::patch;
 use super::permissions::{self, RunKind};
 use super::plan;
 use super::state::RolloutState;
+use super::stop::Stop;
 use crate::api::access;
 use crate::error::{Error, Result, Subject};
 use crate::k8s::identity;

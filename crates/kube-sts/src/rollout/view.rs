@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use super::driver::PodPhase;
 use super::events::{Progress, Reporter};
 use super::history::{self, HistoryRow};
 use super::history_view;
+use super::progress::PodPhase;
 use super::status::{self, RolloutStatus};
 use crate::cli::args::OutputFormat;
 use crate::cli::target::OutputSettings;
