@@ -171,7 +171,8 @@ impl Faults {
             .push((resource.map(str::to_string), after_events, times));
     }
 
-    /// Makes a pod never become Ready (its containers run, readiness fails).
+    /// Makes a pod of this name that is not Ready yet never become Ready (its containers
+    /// run, readiness fails): in a rollout, the replacement. One already Ready stays Ready.
     pub fn never_ready(&self, namespace: &str, pod: &str) {
         self.lock()
             .never_ready

@@ -280,7 +280,9 @@ impl Kubelet {
                 }
                 // Readiness.
                 let ready_at = started + state.opts.pod_ready_delay;
-                let never = state.faults.is_never_ready(ns, name);
+                // The fault holds back a pod that is not Ready yet (its replacement, in a
+                // rollout); one that already is stays Ready, as its probe already passed.
+                let never = state.faults.is_never_ready(ns, name) && !track.ready;
                 if now >= ready_at {
                     let healthy = track
                         .containers

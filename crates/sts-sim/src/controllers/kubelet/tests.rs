@@ -262,6 +262,50 @@ async fn never_ready_fault_holds_readiness_until_cleared() {
     .await;
 }
 
+/// The fault holds back the replacement, not the pod already Ready: a rollout that makes
+/// web-0 never Ready must still get to replace the old web-0.
+#[tokio::test]
+async fn never_ready_spares_a_pod_already_ready_and_holds_its_replacement() {
+    let state = cluster(ClusterOptions::default());
+    tokio::spawn(run(state.clone()));
+    api::create(&state, &PODS, "default", pod("web-0", "nginx", &[]), false).unwrap();
+    wait_for(&state, "ready", |s| {
+        get_pod(s, "web-0").filter(|p| pod_ready(p))
+    })
+    .await;
+    state.faults.never_ready("default", "web-0");
+    let old_uid = get_pod(&state, "web-0").unwrap()["metadata"]["uid"].clone();
+    // Still Ready once the kubelet has looked again (a later event proves a later pass).
+    api::create(&state, &PODS, "default", pod("web-1", "nginx", &[]), false).unwrap();
+    wait_for(&state, "web-1 ready", |s| {
+        get_pod(s, "web-1").filter(|p| pod_ready(p))
+    })
+    .await;
+    assert!(
+        pod_ready(&get_pod(&state, "web-0").unwrap()),
+        "already Ready"
+    );
+    let gone = api::DeleteOptions {
+        grace_period_seconds: Some(0),
+        ..Default::default()
+    };
+    api::delete(&state, &PODS, "default", "web-0", &gone).unwrap();
+    wait_for(&state, "web-0 gone", |s| match get_pod(s, "web-0") {
+        None => Some(()),
+        Some(_) => None,
+    })
+    .await;
+    api::create(&state, &PODS, "default", pod("web-0", "nginx", &[]), false).unwrap();
+    wait_for(&state, "Unhealthy", |s| {
+        events(s, "web-0", "Unhealthy").pop()
+    })
+    .await;
+    let replacement = get_pod(&state, "web-0").unwrap();
+    assert_ne!(replacement["metadata"]["uid"], old_uid);
+    assert_eq!(replacement["status"]["phase"], "Running");
+    assert!(!pod_ready(&replacement), "the replacement is held back");
+}
+
 #[tokio::test]
 async fn crashing_image_restarts_with_growing_count() {
     let opts = ClusterOptions {
