@@ -48,7 +48,10 @@ pub fn check_scale(obj: &Value) -> Result<(), ApiError> {
 /// The decoding error of `obj` as an object of resource `plural`, if any. Resources without a
 /// known schema are not checked.
 pub fn check_kind_schema(plural: &str, obj: &Value) -> Result<(), String> {
-    use k8s_openapi::api::{apps::v1 as apps, core::v1 as core, storage::v1 as storage};
+    use k8s_openapi::api::{
+        apps::v1 as apps, core::v1 as core, policy::v1 as policy, rbac::v1 as rbac,
+        storage::v1 as storage,
+    };
     match plural {
         "namespaces" => type_errors::<core::Namespace>(obj),
         "nodes" => type_errors::<core::Node>(obj),
@@ -60,9 +63,15 @@ pub fn check_kind_schema(plural: &str, obj: &Value) -> Result<(), String> {
         "persistentvolumes" => type_errors::<core::PersistentVolume>(obj),
         "configmaps" => type_errors::<core::ConfigMap>(obj),
         "serviceaccounts" => type_errors::<core::ServiceAccount>(obj),
+        "secrets" => type_errors::<core::Secret>(obj),
         "statefulsets" => type_errors::<apps::StatefulSet>(obj),
         "controllerrevisions" => type_errors::<apps::ControllerRevision>(obj),
         "storageclasses" => type_errors::<storage::StorageClass>(obj),
+        "poddisruptionbudgets" => type_errors::<policy::PodDisruptionBudget>(obj),
+        "roles" => type_errors::<rbac::Role>(obj),
+        "clusterroles" => type_errors::<rbac::ClusterRole>(obj),
+        "rolebindings" => type_errors::<rbac::RoleBinding>(obj),
+        "clusterrolebindings" => type_errors::<rbac::ClusterRoleBinding>(obj),
         _ => Ok(()),
     }
 }
@@ -360,6 +369,45 @@ mod tests {
         assert!(type_errors::<Pod>(&obj).unwrap_err().contains(
             "Go struct field ContainerPort.spec.containers.ports.containerPort of type int32"
         ));
+    }
+
+    #[test]
+    fn the_newer_kinds_are_checked_too() {
+        let role = json!({"metadata": {"name": "r"}, "rules": [{"verbs": "get"}]});
+        let err = check_kind_schema("roles", &role).unwrap_err();
+        assert!(
+            err.contains("PolicyRule.rules.verbs of type []string"),
+            "{err}"
+        );
+        let binding = json!({"metadata": {"name": "b"}, "roleRef": {"apiGroup": "x", "kind": "Role", "name": 5}});
+        let err = check_kind_schema("rolebindings", &binding).unwrap_err();
+        assert!(err.contains("RoleRef.roleRef.name of type string"), "{err}");
+        let pdb = json!({"metadata": {"name": "p"}, "spec": {"maxUnavailable": true}});
+        assert!(check_kind_schema("poddisruptionbudgets", &pdb).is_err());
+        let secret = json!({"metadata": {"name": "s"}, "data": {"k": 5}});
+        assert!(check_kind_schema("secrets", &secret).is_err());
+        // What Go decodes is still accepted.
+        let ok = [
+            (
+                "secrets",
+                json!({"metadata": {"name": "s"}, "data": {"k": "dmFsdWU="}, "stringData": {"a": "b"}}),
+            ),
+            (
+                "clusterroles",
+                json!({"metadata": {"name": "c"}, "rules": [{"verbs": ["get"], "nonResourceURLs": ["/x"]}]}),
+            ),
+            (
+                "poddisruptionbudgets",
+                json!({"metadata": {"name": "p"}, "spec": {"minAvailable": "50%"}}),
+            ),
+            (
+                "clusterrolebindings",
+                json!({"metadata": {"name": "b"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"}, "subjects": [{"kind": "User", "name": "u"}]}),
+            ),
+        ];
+        for (plural, obj) in ok {
+            assert_eq!(check_kind_schema(plural, &obj), Ok(()), "{plural}: {obj}");
+        }
     }
 
     #[test]
