@@ -96,6 +96,18 @@ impl Permission {
     }
 }
 
+/// Which permission a refused exec into `pod` lacked. A refused WebSocket upgrade says only
+/// 403, and an exec needs both `get` and `create` on pods/exec: a review tells which is
+/// missing. `create` is named when both are (as for a SPDY exec) or when reviews cannot tell.
+pub async fn refused_exec(client: &kube::Client, namespace: &str, pod: &str) -> Subject {
+    let mut asked = Permission::exec(namespace, Some(pod));
+    asked.reverse();
+    match require(client, &asked).await {
+        Err(Error::Forbidden { subject, .. }) => subject,
+        _ => Subject::object("create", "pods/exec", pod, Some(namespace)),
+    }
+}
+
 /// What the API server answered for one permission.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {

@@ -13,7 +13,7 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions};
 
-use crate::api::access::{require, Permission};
+use crate::api::access::{refused_exec, require};
 use crate::api::exec::{exec, Exit};
 use crate::api::proxy::{get_text, node_url};
 use crate::api::CallError;
@@ -203,8 +203,7 @@ async fn df_in_pod(
     Ok(parse_df(&String::from_utf8_lossy(&output.stdout)))
 }
 
-/// The error for a refused exec into `pod`. A refused WebSocket upgrade carries no message, so
-/// the verb that is missing (`get` or `create` on pods/exec) is asked with a review.
+/// The error for a refused exec into `pod`, naming the missing verb ([`refused_exec`]).
 async fn exec_refused(target: &Target, ns: &str, pod: &str, message: &str) -> Error {
     let suggestion = "try --source kubelet if you may get nodes/proxy";
     let message = if message.is_empty() {
@@ -212,13 +211,7 @@ async fn exec_refused(target: &Target, ns: &str, pod: &str, message: &str) -> Er
     } else {
         format!("{message}; {suggestion}")
     };
-    // `create` first: when both verbs are missing, it is the one named (as for a SPDY exec).
-    let mut asked = Permission::exec(ns, Some(pod));
-    asked.reverse();
-    let subject = match require(&target.client, &asked).await {
-        Err(Error::Forbidden { subject, .. }) => subject,
-        _ => Subject::object("create", "pods/exec", pod, Some(ns)),
-    };
+    let subject = refused_exec(&target.client, ns, pod).await;
     Error::Forbidden { subject, message }
 }
 

@@ -196,14 +196,9 @@ pub async fn exec(
     }
 }
 
-/// The verb RBAC refused on `pods/exec`. An exec needs both `get` and `create`, and a refused
-/// WebSocket upgrade says only 403; SelfSubjectAccessReview says which (`create` when it
-/// cannot tell).
+/// The verb RBAC refused on `pods/exec` (see [`access::refused_exec`]).
 async fn refused_exec_verb(client: &Client, namespace: &str, pod: &str) -> &'static str {
-    match access::require(client, &access::Permission::exec(namespace, Some(pod))).await {
-        Err(Error::Forbidden { subject, .. }) => subject.verb,
-        _ => "create",
-    }
+    access::refused_exec(client, namespace, pod).await.verb
 }
 
 /// `cat PATH` in the container: the file's bytes, or why not.
